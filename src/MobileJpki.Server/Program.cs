@@ -1,6 +1,28 @@
+using Microsoft.Extensions.Options;
+using MobileJpki.Server.Endpoints;
+using MobileJpki.Server.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddMobileJpki(builder.Configuration);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
+
 var app = builder.Build();
+app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = Problems.HandleAsync });
+app.UseStatusCodePages();
+await app.Services.InitializeMobileJpkiAsync();
 
-app.MapGet("/", () => "Hello World!");
+app.MapOpenApi("/openapi/{documentName}.json");
+HomePage.Map(app);
+CaEndpoints.Map(app);
+OfficeEndpoints.Map(app);
+ApplicationEndpoints.Map(app);
+if (app.Services.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
+{
+    SandboxEndpoints.Map(app);
+}
 
+app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
 app.Run();
+
+/// <summary>Entry point; public so integration tests can host it.</summary>
+public partial class Program;

@@ -1,0 +1,165 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace MobileJpki.Card;
+
+/// <summary>A virtual My Number Card: a JPKI-AP with two RSA-2048 keys generated inside it, kept in a JSON file.</summary>
+public sealed class VirtualCard
+{
+    public const string FormatId = "mjpki-card/1";
+
+    private readonly JpkiAppletState state;
+    private string? autoSavePath;
+
+    private VirtualCard(JpkiAppletState state)
+    {
+        this.state = state;
+        Applet = new JpkiApplet(state);
+        Applet.StateChanged += (_, _) => AutoSave();
+    }
+
+    /// <summary>The card's applet; one session, as a card has one contact interface.</summary>
+    public JpkiApplet Applet { get; }
+
+    public byte[] SigningPublicKeyInfo => WithLock(() => state.PublicKeyInfo(JpkiFiles.SigningKey)!);
+
+    public byte[] AuthPublicKeyInfo => WithLock(() => state.PublicKeyInfo(JpkiFiles.AuthKey)!);
+
+    /// <summary>Whether both certificates have been written.</summary>
+    public bool HasCertificates => WithLock(() =>
+        state.Files.ContainsKey(JpkiFiles.SigningCertificate) && state.Files.ContainsKey(JpkiFiles.AuthCertificate));
+
+    /// <summary>A card as the municipal office hands it out before certificates: keys generated, PINs set.</summary>
+    /// <exception cref="ArgumentException">A PIN breaks <see cref="PasswordPolicy"/>; the message says which rule.</exception>
+    public static VirtualCard CreateBlank(string signingPassword, string authPin)
+    {
+        if (!PasswordPolicy.TryNormalizeSigningPassword(signingPassword, out var signing, out var error))
+        {
+            throw new ArgumentException(error, nameof(signingPassword));
+        }
+
+        if (!PasswordPolicy.TryValidateAuthPin(authPin, out error))
+        {
+            throw new ArgumentException(error, nameof(authPin));
+        }
+
+        var state = JpkiAppletState.Create(JpkiFiles.CardTokenLabel);
+        using (var signingKey = RSA.Create(2048))
+        using (var authKey = RSA.Create(2048))
+        {
+            state.SetKey(PinKind.Signing, signingKey);
+            state.SetKey(PinKind.Auth, authKey);
+        }
+
+        state.SetPin(PinKind.Signing, signing);
+        state.SetPin(PinKind.Auth, authPin);
+        return new VirtualCard(state);
+    }
+
+    /// <summary>Writes the four certificates after checking each leaf carries the card's own key.</summary>
+    /// <exception cref="ArgumentException">A certificate is malformed or a leaf does not match its key; nothing is written.</exception>
+    public void InstallCertificates(byte[] signingCert, byte[] signingCaCert, byte[] authCert, byte[] authCaCert)
+    {
+        lock (state.SyncRoot)
+        {
+            RequireCertificate(signingCert, nameof(signingCert), state.PublicKeyInfo(JpkiFiles.SigningKey));
+            RequireCertificate(signingCaCert, nameof(signingCaCert), null);
+            RequireCertificate(authCert, nameof(authCert), state.PublicKeyInfo(JpkiFiles.AuthKey));
+            RequireCertificate(authCaCert, nameof(authCaCert), null);
+
+            state.Files[JpkiFiles.SigningCertificate] = [.. signingCert];
+            state.Files[JpkiFiles.SigningCaCertificate] = [.. signingCaCert];
+            state.Files[JpkiFiles.AuthCertificate] = [.. authCert];
+            state.Files[JpkiFiles.AuthCaCertificate] = [.. authCaCert];
+            AutoSave();
+        }
+    }
+
+    /// <summary>Reads a card file (at most 1 MiB).</summary>
+    /// <exception cref="InvalidDataException">The file is too large, corrupt or not a card.</exception>
+    public static VirtualCard Load(string path)
+    {
+        var file = StateFiles.Read<CardFile>(path, "card");
+        if (file.Format != FormatId || file.Applet is null)
+        {
+            throw new InvalidDataException($"The card file '{path}' is not in format {FormatId}.");
+        }
+
+        file.Applet.Validate();
+        foreach (var kind in new[] { PinKind.Signing, PinKind.Auth })
+        {
+            if (!file.Applet.Keys.ContainsKey(JpkiFiles.KeyFid(kind)) || !file.Applet.Pins.ContainsKey(JpkiFiles.PinFid(kind)))
+            {
+                throw new InvalidDataException($"The card file '{path}' lacks the {kind} key or PIN.");
+            }
+        }
+
+        return new VirtualCard(file.Applet);
+    }
+
+    /// <summary><see cref="Load"/>, then save back to <paramref name="path"/> on every change so counters survive the process.</summary>
+    public static VirtualCard Open(string path)
+    {
+        var card = Load(path);
+        card.autoSavePath = path;
+        return card;
+    }
+
+    public void Save(string path)
+    {
+        lock (state.SyncRoot)
+        {
+            StateFiles.WriteAtomic(path, new CardFile { Format = FormatId, Applet = state });
+        }
+    }
+
+    private static void RequireCertificate(byte[] der, string name, byte[]? expectedPublicKeyInfo)
+    {
+        ArgumentNullException.ThrowIfNull(der, name);
+        if (der.Length > JpkiAppletState.MaxFileLength)
+        {
+            throw new ArgumentException("The certificate is too large for an EF.", name);
+        }
+
+        X509Certificate2 cert;
+        try
+        {
+            cert = X509CertificateLoader.LoadCertificate(der);
+        }
+        catch (CryptographicException e)
+        {
+            throw new ArgumentException("The certificate is not valid DER X.509.", name, e);
+        }
+
+        using (cert)
+        {
+            if (expectedPublicKeyInfo is not null && !cert.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(expectedPublicKeyInfo))
+            {
+                throw new ArgumentException("The certificate's public key is not the card's key.", name);
+            }
+        }
+    }
+
+    private T WithLock<T>(Func<T> read)
+    {
+        lock (state.SyncRoot)
+        {
+            return read();
+        }
+    }
+
+    private void AutoSave()
+    {
+        if (autoSavePath is not null)
+        {
+            Save(autoSavePath);
+        }
+    }
+
+    private sealed class CardFile
+    {
+        public string? Format { get; set; }
+
+        public JpkiAppletState? Applet { get; set; }
+    }
+}

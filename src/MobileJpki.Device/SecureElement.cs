@@ -1,0 +1,355 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using MobileJpki.Card;
+using MobileJpki.Core;
+using MobileJpki.Core.Attestation;
+
+namespace MobileJpki.Device;
+
+/// <summary>The phone's GP secure element: a JPKI-AP (token JPKIAPGPSETOKEN) plus provisioning commands, reachable only by the portal app.</summary>
+/// <remarks>
+/// Standard JPKI commands go to <see cref="JpkiApplet"/> unchanged; the CLA 80 provisioning commands of
+/// <see cref="SecureElementCommands"/> (documented in docs/secure-element.md) generate keys inside the SE with
+/// a key attestation, write certificates that must match those keys, set PINs and wipe.
+/// </remarks>
+public sealed class SecureElement
+{
+    private readonly SecureElementState state;
+    private readonly TimeProvider time;
+
+    internal SecureElement(SecureElementState state, TimeProvider time, bool usable)
+    {
+        this.state = state;
+        this.time = time;
+        IsUsable = usable;
+    }
+
+    /// <summary>Raised after every change to the SE's persistent state, including retry counters.</summary>
+    public event EventHandler? StateChanged;
+
+    public string SecureElementId => state.SecureElementId;
+
+    /// <summary>False when the model's SE cannot host the JPKI-AP; then no channel opens.</summary>
+    public bool IsUsable { get; }
+
+    internal SecureElementState State => state;
+
+    /// <summary>The device attestation certificate issued by the maker root.</summary>
+    public X509Certificate2 DeviceCertificate
+    {
+        get
+        {
+            lock (state.Applet.SyncRoot)
+            {
+                return X509CertificateLoader.LoadCertificate(state.DeviceCertificate);
+            }
+        }
+    }
+
+    public bool HasKey(PinKind kind) => WithLock(() => state.Applet.Keys.ContainsKey(JpkiFiles.KeyFid(kind)));
+
+    public bool HasCertificate(PinKind kind) => WithLock(() => state.Applet.Files.ContainsKey(JpkiFiles.CertificateFid(kind)));
+
+    public bool HasPin(PinKind kind) => WithLock(() => state.Applet.Pins.ContainsKey(JpkiFiles.PinFid(kind)));
+
+    /// <summary>Opens a logical channel with its own session (selection, verified PINs), like OMAPI's openLogicalChannel.</summary>
+    /// <exception cref="SecureElementAccessDeniedException">The caller is not the portal app, or the SE is not usable.</exception>
+    public IApduChannel OpenChannel(AppIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller != AppIdentity.PortalApp)
+        {
+            throw new SecureElementAccessDeniedException($"The SE's access rules do not admit '{caller.PackageName}'.");
+        }
+
+        if (!IsUsable)
+        {
+            throw new SecureElementAccessDeniedException("This model's secure element does not offer the JPKI-AP.");
+        }
+
+        return new Channel(this);
+    }
+
+    /// <summary>A tamper event: the SE deletes every key, certificate and PIN.</summary>
+    public void Tamper()
+    {
+        lock (state.Applet.SyncRoot)
+        {
+            WipeJpkiData();
+            RaiseChanged();
+        }
+    }
+
+    internal static SecureElement Create(PhoneModel model, TimeProvider time)
+    {
+        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        using var attestationKey = RSA.Create(2048);
+        using var deviceCert = SandboxMakerCa.IssueDeviceCertificate(id, model.Maker, attestationKey, time);
+        using var root = SeMakerRoots.Default;
+        var applet = JpkiAppletState.Create(JpkiFiles.SecureElementTokenLabel);
+        applet.Files[SecureElementCommands.DeviceAttestationCertificate] = deviceCert.RawData;
+        applet.Files[SecureElementCommands.MakerRootCertificate] = root.RawData;
+        var state = new SecureElementState
+        {
+            SecureElementId = id,
+            AttestationKey = attestationKey.ExportPkcs8PrivateKey(),
+            Applet = applet,
+        };
+        return new SecureElement(state, time, model.Supported);
+    }
+
+    private T WithLock<T>(Func<T> read)
+    {
+        lock (state.Applet.SyncRoot)
+        {
+            return read();
+        }
+    }
+
+    private void RaiseChanged() => StateChanged?.Invoke(this, EventArgs.Empty);
+
+    private void WipeJpkiData()
+    {
+        var applet = state.Applet;
+        applet.Keys.Clear();
+        applet.Pins.Clear();
+        foreach (var fid in new[] { JpkiFiles.SigningCertificate, JpkiFiles.SigningCaCertificate, JpkiFiles.AuthCertificate, JpkiFiles.AuthCaCertificate })
+        {
+            applet.Files.Remove(fid);
+        }
+
+        state.ProvisioningKeys.Clear();
+    }
+
+    private ResponseApdu GenerateKeyPair(CommandApdu apdu, ushort fid)
+    {
+        if (JpkiFiles.PinForKey(fid) is null)
+        {
+            return ResponseApdu.Status(StatusWords.IncorrectP1P2);
+        }
+
+        if (apdu.Data.Length != SecureElementCommands.ChallengeLength)
+        {
+            return ResponseApdu.Status(StatusWords.WrongLength);
+        }
+
+        var kind = fid == JpkiFiles.SigningKey ? PinKind.Signing : PinKind.Auth;
+        using var key = RSA.Create(2048);
+        var attestation = IssueKeyAttestation(key, fid, apdu.Data.ToArray());
+
+        // A certificate for the replaced key would no longer match: drop it with the key.
+        state.Applet.SetKey(kind, key);
+        state.Applet.Files.Remove(JpkiFiles.CertificateFid(kind));
+        if (!state.ProvisioningKeys.Contains(fid))
+        {
+            state.ProvisioningKeys.Add(fid);
+        }
+
+        RaiseChanged();
+        return new ResponseApdu(attestation, StatusWords.Success);
+    }
+
+    private byte[] IssueKeyAttestation(RSA key, ushort fid, byte[] challenge)
+    {
+        using var deviceKey = RSA.Create();
+        deviceKey.ImportPkcs8PrivateKey(state.AttestationKey, out _);
+        using var device = X509CertificateLoader.LoadCertificate(state.DeviceCertificate);
+
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName($"JPKI-AP key {fid:X4}");
+        subject.Add("2.5.4.5", state.SecureElementId, System.Formats.Asn1.UniversalTagNumber.PrintableString);
+        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation, true));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(device, true, false));
+        var data = new KeyAttestationData(challenge, state.SecureElementId, fid, KeyOrigin.GeneratedInsideSecureElement);
+        request.CertificateExtensions.Add(new X509Extension(Oids.KeyAttestation, data.Encode(), critical: false));
+
+        var now = time.GetUtcNow();
+        var notBefore = SandboxMakerCa.Max(now.AddMinutes(-5), new DateTimeOffset(device.NotBefore.ToUniversalTime()));
+        var notAfter = new DateTimeOffset(device.NotAfter.ToUniversalTime());
+        using var cert = request.Create(
+            device.SubjectName,
+            X509SignatureGenerator.CreateForRSA(deviceKey, RSASignaturePadding.Pkcs1),
+            notBefore,
+            notAfter,
+            RandomNumberGenerator.GetBytes(12));
+        return cert.RawData;
+    }
+
+    private ResponseApdu PutCertificate(ReadOnlyMemory<byte> der, ushort fid)
+    {
+        if (fid is not (JpkiFiles.SigningCertificate or JpkiFiles.AuthCertificate or JpkiFiles.SigningCaCertificate or JpkiFiles.AuthCaCertificate))
+        {
+            return ResponseApdu.Status(StatusWords.IncorrectP1P2);
+        }
+
+        X509Certificate2 cert;
+        try
+        {
+            cert = X509CertificateLoader.LoadCertificate(der.Span);
+        }
+        catch (CryptographicException)
+        {
+            return ResponseApdu.Status(StatusWords.WrongData);
+        }
+
+        using (cert)
+        {
+            if (cert.RawData.Length != der.Length)
+            {
+                return ResponseApdu.Status(StatusWords.WrongData);
+            }
+
+            if (JpkiFiles.KeyForCertificate(fid) is ushort keyFid)
+            {
+                var expected = state.Applet.PublicKeyInfo(keyFid);
+                if (expected is null)
+                {
+                    return ResponseApdu.Status(StatusWords.ConditionsNotSatisfied);
+                }
+
+                if (!cert.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(expected))
+                {
+                    return ResponseApdu.Status(StatusWords.WrongData);
+                }
+
+                state.ProvisioningKeys.Remove(keyFid);
+            }
+
+            state.Applet.Files[fid] = cert.RawData;
+        }
+
+        RaiseChanged();
+        return ResponseApdu.Status(StatusWords.Success);
+    }
+
+    private ResponseApdu SetPin(CommandApdu apdu, ushort fid)
+    {
+        if (JpkiFiles.PinKindOf(fid) is not PinKind kind)
+        {
+            return ResponseApdu.Status(StatusWords.IncorrectP1P2);
+        }
+
+        var pins = state.Applet.Pins;
+        var allowed = !pins.TryGetValue(fid, out var existing)
+            || existing.IsBlocked
+            || state.ProvisioningKeys.Contains(JpkiFiles.KeyFid(kind));
+        if (!allowed)
+        {
+            return ResponseApdu.Status(StatusWords.ConditionsNotSatisfied);
+        }
+
+        var span = apdu.Data.Span;
+        if (span.IsEmpty || span.Length > 16 || !Ascii.IsValid(span) || !PasswordPolicy.IsWireForm(kind, Encoding.ASCII.GetString(span)))
+        {
+            return ResponseApdu.Status(StatusWords.WrongData);
+        }
+
+        state.Applet.SetPin(kind, Encoding.ASCII.GetString(span));
+        RaiseChanged();
+        return ResponseApdu.Status(StatusWords.Success);
+    }
+
+    private ResponseApdu Wipe(CommandApdu apdu, ushort p1p2)
+    {
+        if (p1p2 != 0)
+        {
+            return ResponseApdu.Status(StatusWords.IncorrectP1P2);
+        }
+
+        if (!apdu.Data.IsEmpty)
+        {
+            return ResponseApdu.Status(StatusWords.WrongLength);
+        }
+
+        WipeJpkiData();
+        RaiseChanged();
+        return ResponseApdu.Status(StatusWords.Success);
+    }
+
+    /// <summary>One logical channel: a JPKI-AP session plus the command-chaining buffer.</summary>
+    private sealed class Channel : IApduChannel
+    {
+        private readonly SecureElement owner;
+        private readonly JpkiApplet applet;
+        private readonly List<byte> chain = [];
+        private ushort chainP1P2;
+
+        public Channel(SecureElement owner)
+        {
+            this.owner = owner;
+            applet = new JpkiApplet(owner.state.Applet);
+            applet.StateChanged += (_, _) => owner.RaiseChanged();
+        }
+
+        public byte[] Transmit(ReadOnlySpan<byte> command)
+        {
+            if (!CommandApdu.TryParse(command, out var apdu, out var sw))
+            {
+                return ResponseApdu.Status(sw).ToBytes();
+            }
+
+            lock (owner.state.Applet.SyncRoot)
+            {
+                return Process(apdu).ToBytes();
+            }
+        }
+
+        private static bool IsProvisioning(byte ins) => ins is SecureElementCommands.GenerateKeyPair
+            or SecureElementCommands.PutCertificate or SecureElementCommands.SetPin or SecureElementCommands.Wipe;
+
+        private ResponseApdu Process(CommandApdu apdu)
+        {
+            var isProprietary = apdu.Cla is SecureElementCommands.Cla or SecureElementCommands.ClaChained;
+            if (!isProprietary || !IsProvisioning(apdu.Ins))
+            {
+                chain.Clear();
+                return applet.Process(apdu);
+            }
+
+            var p1p2 = BinaryPrimitives.ReadUInt16BigEndian([apdu.P1, apdu.P2]);
+            if (apdu.IsChained && apdu.Ins != SecureElementCommands.PutCertificate)
+            {
+                chain.Clear();
+                return ResponseApdu.Status(StatusWords.ChainingNotSupported);
+            }
+
+            if (apdu.Ins != SecureElementCommands.PutCertificate)
+            {
+                chain.Clear();
+                return apdu.Ins switch
+                {
+                    SecureElementCommands.GenerateKeyPair => owner.GenerateKeyPair(apdu, p1p2),
+                    SecureElementCommands.SetPin => owner.SetPin(apdu, p1p2),
+                    _ => owner.Wipe(apdu, p1p2),
+                };
+            }
+
+            if (chain.Count > 0 && chainP1P2 != p1p2)
+            {
+                chain.Clear();
+                return ResponseApdu.Status(StatusWords.LastCommandOfChainExpected);
+            }
+
+            if (chain.Count + apdu.Data.Length > SecureElementCommands.MaxCertificateLength)
+            {
+                chain.Clear();
+                return ResponseApdu.Status(StatusWords.NotEnoughMemory);
+            }
+
+            if (apdu.IsChained)
+            {
+                chainP1P2 = p1p2;
+                chain.AddRange(apdu.Data.Span);
+                return ResponseApdu.Status(StatusWords.Success);
+            }
+
+            byte[] der = [.. chain, .. apdu.Data.Span];
+            chain.Clear();
+            return owner.PutCertificate(der, p1p2);
+        }
+    }
+}

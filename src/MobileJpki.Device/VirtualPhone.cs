@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using MobileJpki.Card;
+
+namespace MobileJpki.Device;
+
+/// <summary>A virtual Android phone: model facts, a secure element and the portal app's own storage, kept in a JSON file.</summary>
+public sealed class VirtualPhone
+{
+    public const string FormatId = "mjpki-phone/1";
+    private const int MaxAppValues = 1000;
+
+    private readonly TimeProvider time;
+    private string? autoSavePath;
+
+    private VirtualPhone(string phoneId, PhoneModel model, string osVersion, SecureElement secureElement, PhoneAppData app, TimeProvider time)
+    {
+        PhoneId = phoneId;
+        Model = model;
+        OsVersion = osVersion;
+        SecureElement = secureElement;
+        App = app;
+        this.time = time;
+        SecureElement.StateChanged += (_, _) => AutoSave();
+    }
+
+    public string PhoneId { get; }
+
+    public PhoneModel Model { get; }
+
+    public string OsVersion { get; }
+
+    public SecureElement SecureElement { get; }
+
+    /// <summary>The portal app's data; the caller saves the phone after changing it.</summary>
+    public PhoneAppData App { get; private set; }
+
+    /// <summary>What the app checks before offering 「スマホ用電子証明書が申請できます」.</summary>
+    public bool IsEligibleForService => Model.Supported && SecureElement.IsUsable;
+
+    public TimeProvider Time => time;
+
+    /// <exception cref="ArgumentException">"unknown phone model" when <paramref name="modelId"/> is not in <see cref="PhoneModels"/>.</exception>
+    public static VirtualPhone Create(string modelId, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var model = PhoneModels.Find(modelId) ?? throw new ArgumentException($"unknown phone model '{modelId}'", nameof(modelId));
+        return new VirtualPhone(NewId(), model, model.Os, SecureElement.Create(model, time), NewAppData(), time);
+    }
+
+    /// <summary>Erases the app's storage. The SE keeps its keys and certificates, as on a real phone (DESIGN.md).</summary>
+    public void FactoryReset()
+    {
+        App = NewAppData();
+        AutoSave();
+    }
+
+    /// <summary>A fresh installation of the app: new installation id, empty storage, SE untouched.</summary>
+    public void ReinstallApp()
+    {
+        App = NewAppData();
+        AutoSave();
+    }
+
+    public void Tamper() => SecureElement.Tamper();
+
+    public static VirtualPhone Load(string path) => Load(path, TimeProvider.System);
+
+    /// <summary>Reads a phone file (at most 1 MiB).</summary>
+    /// <exception cref="InvalidDataException">The file is too large, corrupt or not a phone.</exception>
+    public static VirtualPhone Load(string path, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var file = StateFiles.Read<PhoneFile>(path, "phone");
+        if (file.Format != FormatId || file.SecureElement is null || file.App is null || file.PhoneId is null || file.OsVersion is null)
+        {
+            throw new InvalidDataException($"The phone file '{path}' is not in format {FormatId}.");
+        }
+
+        var model = PhoneModels.Find(file.ModelId ?? string.Empty)
+            ?? throw new InvalidDataException($"The phone file '{path}' names an unknown model.");
+        if (file.PhoneId.Length != 16 || !file.PhoneId.All(Uri.IsHexDigit) || file.OsVersion.Length > 64)
+        {
+            throw new InvalidDataException($"The phone file '{path}' has a malformed phone id or OS version.");
+        }
+
+        if (file.App.InstallationId is null || file.App.Values is null || file.App.Values.Count > MaxAppValues)
+        {
+            throw new InvalidDataException($"The phone file '{path}' has malformed app data.");
+        }
+
+        file.SecureElement.Validate();
+        var se = new SecureElement(file.SecureElement, time, model.Supported);
+        return new VirtualPhone(file.PhoneId, model, file.OsVersion, se, file.App, time);
+    }
+
+    public static VirtualPhone Open(string path) => Open(path, TimeProvider.System);
+
+    /// <summary><see cref="Load(string, TimeProvider)"/>, then save back on every SE change so counters survive the process.</summary>
+    public static VirtualPhone Open(string path, TimeProvider time)
+    {
+        var phone = Load(path, time);
+        phone.autoSavePath = path;
+        return phone;
+    }
+
+    public void Save(string path)
+    {
+        lock (SecureElement.State.Applet.SyncRoot)
+        {
+            StateFiles.WriteAtomic(path, new PhoneFile
+            {
+                Format = FormatId,
+                PhoneId = PhoneId,
+                ModelId = Model.Id,
+                OsVersion = OsVersion,
+                App = App,
+                SecureElement = SecureElement.State,
+            });
+        }
+    }
+
+    private static string NewId() => Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+
+    private static PhoneAppData NewAppData() => new() { InstallationId = Guid.NewGuid().ToString("N") };
+
+    private void AutoSave()
+    {
+        if (autoSavePath is not null)
+        {
+            Save(autoSavePath);
+        }
+    }
+
+    private sealed class PhoneFile
+    {
+        public string? Format { get; set; }
+
+        public string? PhoneId { get; set; }
+
+        public string? ModelId { get; set; }
+
+        public string? OsVersion { get; set; }
+
+        public PhoneAppData? App { get; set; }
+
+        public SecureElementState? SecureElement { get; set; }
+    }
+}

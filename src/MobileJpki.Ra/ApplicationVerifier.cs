@@ -1,0 +1,278 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using MobileJpki.Core;
+using MobileJpki.Core.Attestation;
+using MobileJpki.Core.Protocol;
+using MobileJpki.Pki;
+
+namespace MobileJpki.Ra;
+
+/// <summary>An application whose CMS signature, card certificate and SE attestations all checked out.</summary>
+public sealed record VerifiedApplication(
+    EnrollmentApplication Content,
+    CertificateRecord CardSigningCertificate,
+    IReadOnlyList<ApplicationKeyRecord> Keys,
+    byte[] Nonce,
+    byte[] DeviceSecretHash);
+
+/// <summary>
+/// Checks a signed 利用申請 step by step: the CMS signature, that the signer is a card signing
+/// certificate of our signing CA that is valid now and not revoked, the application's freshness,
+/// the phone model, and that every key was born inside the phone's SE (attestation).
+/// </summary>
+public sealed class ApplicationVerifier(
+    IRaStore store,
+    X509Certificate2 signingCa,
+    X509Certificate2 seMakerRoot,
+    RaOptions options,
+    TimeProvider time)
+{
+    public const int MaxCmsBytes = 64 * 1024;
+
+    public async Task<VerifiedApplication> VerifyAsync(byte[] cms, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+
+        // Step 1: the container and its signature.
+        if (cms.Length is 0 or > MaxCmsBytes)
+        {
+            throw MjpkiException.BadRequest("malformed-application", $"The application must be CMS SignedData of at most {MaxCmsBytes} bytes.");
+        }
+
+        var signed = new SignedCms();
+        try
+        {
+            signed.Decode(cms);
+        }
+        catch (CryptographicException)
+        {
+            throw MjpkiException.BadRequest("malformed-application", "The application is not valid CMS SignedData.");
+        }
+
+        if (signed.Detached || signed.SignerInfos.Count != 1 || signed.ContentInfo.ContentType.Value != "1.2.840.113549.1.7.1")
+        {
+            throw MjpkiException.BadRequest("malformed-application", "The application must have exactly one signer and encapsulated id-data content.");
+        }
+
+        var signer = signed.SignerInfos[0];
+        var cardCert = signer.Certificate
+            ?? throw MjpkiException.BadRequest("malformed-application", "The application does not carry the card's signing certificate.");
+        try
+        {
+            signer.CheckSignature(verifySignatureOnly: true);
+        }
+        catch (CryptographicException)
+        {
+            throw MjpkiException.BadRequest("bad-signature", "The application's signature does not verify with the card's signing certificate.");
+        }
+
+        // Step 2: the signer is a card signing certificate of our CA, valid now, and ours on record.
+        var cardRecord = await CheckCardCertificateAsync(cardCert, now, ct);
+
+        // Step 3: the content.
+        var content = ParseContent(signed.ContentInfo.Content);
+        var nonce = DecodeBase64(content.Nonce, "nonce", 16, 64);
+        var secretHash = DecodeBase64(content.DeviceSecretHash, "deviceSecretHash", 32, 32);
+        if ((content.CreatedAt - now).Duration() > options.MaxClockSkew)
+        {
+            throw MjpkiException.BadRequest("stale-application", "The application's creation time is too far from the server's clock; create a new application.");
+        }
+
+        CheckDevice(content.Device);
+        if (content.Email is { } email && (email.Length > 254 || !email.Contains('@', StringComparison.Ordinal) || email.Any(char.IsControl)))
+        {
+            throw MjpkiException.BadRequest("bad-email", "The e-mail address is not valid.");
+        }
+
+        // Step 4: the keys, each born in the SE and bound to this application's nonce.
+        var keys = CheckKeys(content.Keys, nonce, now);
+        return new VerifiedApplication(content, cardRecord, keys, nonce, secretHash);
+    }
+
+    private async Task<CertificateRecord> CheckCardCertificateAsync(X509Certificate2 cardCert, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!HasPolicy(cardCert, Oids.PolicyCardSigning))
+        {
+            throw MjpkiException.BadRequest("not-card-signing-certificate", "The application must be signed with the My Number Card's signing certificate.");
+        }
+
+        using (var chain = new X509Chain())
+        {
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(signingCa);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.VerificationTime = now.UtcDateTime;
+            chain.ChainPolicy.VerificationTimeIgnored = false;
+            if (!chain.Build(cardCert))
+            {
+                var expired = chain.ChainStatus.Any(s => s.Status.HasFlag(X509ChainStatusFlags.NotTimeValid));
+                throw expired
+                    ? MjpkiException.BadRequest("card-certificate-expired", "The card's signing certificate has expired or is not yet valid; renew it at the municipal office.")
+                    : MjpkiException.BadRequest("foreign-card-certificate", "The card's signing certificate was not issued by this service's signing CA.");
+            }
+        }
+
+        var record = await store.GetCertificateAsync(cardCert.SerialNumber.ToLowerInvariant(), ct);
+        if (record is null || record.Kind != CertificateKind.CardSigning || record.Der is null || !record.Der.AsSpan().SequenceEqual(cardCert.RawData))
+        {
+            throw MjpkiException.BadRequest("unknown-card-certificate", "The card's signing certificate is not known to this service.");
+        }
+
+        if (record.Status == CertificateStatus.Revoked)
+        {
+            throw MjpkiException.BadRequest("card-certificate-revoked", "The card's signing certificate has been revoked; visit the municipal office.");
+        }
+
+        return record;
+    }
+
+    private static bool HasPolicy(X509Certificate2 cert, string policyOid)
+    {
+        foreach (var ext in cert.Extensions)
+        {
+            if (ext.Oid?.Value == "2.5.29.32")
+            {
+                var reader = new System.Formats.Asn1.AsnReader(ext.RawData, System.Formats.Asn1.AsnEncodingRules.DER);
+                var seq = reader.ReadSequence();
+                while (seq.HasData)
+                {
+                    var info = seq.ReadSequence();
+                    if (info.ReadObjectIdentifier() == policyOid)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static EnrollmentApplication ParseContent(byte[] json)
+    {
+        try
+        {
+            var content = JsonSerializer.Deserialize<EnrollmentApplication>(json, ProtocolJson.Options);
+            if (content is null || content.Version != EnrollmentApplication.CurrentVersion || content.Device is null || content.Keys is null)
+            {
+                throw MjpkiException.BadRequest("malformed-application", "The application content is missing required fields or has an unknown version.");
+            }
+
+            return content;
+        }
+        catch (JsonException)
+        {
+            throw MjpkiException.BadRequest("malformed-application", "The application content is not valid JSON of the expected shape.");
+        }
+    }
+
+    private void CheckDevice(DeviceFacts device)
+    {
+        if (string.IsNullOrEmpty(device.PhoneId) || device.PhoneId.Length > 64 || !device.PhoneId.All(char.IsAsciiLetterOrDigit))
+        {
+            throw MjpkiException.BadRequest("malformed-application", "The phone id must be 1–64 ASCII letters or digits.");
+        }
+
+        if (string.IsNullOrEmpty(device.Os) || device.Os.Length > 64 || device.Os.Any(char.IsControl))
+        {
+            throw MjpkiException.BadRequest("malformed-application", "The OS description must be 1–64 printable characters.");
+        }
+
+        if (string.IsNullOrEmpty(device.Model) || !options.SupportedModels.Contains(device.Model))
+        {
+            throw MjpkiException.BadRequest("unsupported-model", "This phone model is not supported by the smartphone certificate service.");
+        }
+    }
+
+    private List<ApplicationKeyRecord> CheckKeys(IReadOnlyList<ApplicationKey> keys, byte[] nonce, DateTimeOffset now)
+    {
+        if (keys.Count is < 1 or > 2)
+        {
+            throw MjpkiException.BadRequest("bad-kinds", "Apply for the signing certificate, the auth certificate, or both.");
+        }
+
+        var challenge = EnrollmentApplication.AttestationChallenge(nonce);
+        var result = new List<ApplicationKeyRecord>(keys.Count);
+        foreach (var key in keys)
+        {
+            if (!CertificateKinds.TryParseWireName(key?.Kind, out var hierarchy))
+            {
+                throw MjpkiException.BadRequest("bad-kinds", "Each key's kind must be \"sign\" or \"auth\".");
+            }
+
+            var kind = hierarchy == Hierarchy.Signing ? CertificateKind.PhoneSigning : CertificateKind.PhoneAuth;
+            if (result.Any(k => k.Kind == kind))
+            {
+                throw MjpkiException.BadRequest("bad-kinds", "Each kind may be applied for once per application.");
+            }
+
+            var spki = DecodeBase64(key!.PublicKey, "publicKey", 64, 1024);
+            if (!SubjectPublicKeyInfos.TryValidateRsa2048(spki, out var keyError))
+            {
+                throw MjpkiException.BadRequest("bad-key", $"The {hierarchy.WireName()} key is not acceptable: {keyError}");
+            }
+
+            if (key.Attestation is null || key.Attestation.Count is < 1 or > 4)
+            {
+                throw MjpkiException.BadRequest("bad-attestation", "Each key needs its SE attestation chain.");
+            }
+
+            var chain = new List<X509Certificate2>();
+            try
+            {
+                foreach (var der in key.Attestation)
+                {
+                    chain.Add(X509CertificateLoader.LoadCertificate(DecodeBase64(der, "attestation", 64, 8192)));
+                }
+            }
+            catch (CryptographicException)
+            {
+                throw MjpkiException.BadRequest("bad-attestation", "An attestation certificate could not be parsed.");
+            }
+
+            try
+            {
+                if (!KeyAttestationVerifier.TryVerify(chain, seMakerRoot, challenge, spki, now, out var attestationError))
+                {
+                    throw MjpkiException.BadRequest("bad-attestation", $"The {hierarchy.WireName()} key was not proven to be generated inside a genuine secure element: {attestationError}");
+                }
+            }
+            finally
+            {
+                foreach (var c in chain)
+                {
+                    c.Dispose();
+                }
+            }
+
+            result.Add(new ApplicationKeyRecord(kind, spki));
+        }
+
+        return result;
+    }
+
+    private static byte[] DecodeBase64(string? value, string field, int minBytes, int maxBytes)
+    {
+        if (value is null || value.Length > (maxBytes + 2) / 3 * 4)
+        {
+            throw MjpkiException.BadRequest("malformed-application", $"Field '{field}' is missing or too long.");
+        }
+
+        try
+        {
+            var bytes = Convert.FromBase64String(value);
+            if (bytes.Length < minBytes || bytes.Length > maxBytes)
+            {
+                throw MjpkiException.BadRequest("malformed-application", $"Field '{field}' has the wrong length.");
+            }
+
+            return bytes;
+        }
+        catch (FormatException)
+        {
+            throw MjpkiException.BadRequest("malformed-application", $"Field '{field}' is not valid base64.");
+        }
+    }
+}

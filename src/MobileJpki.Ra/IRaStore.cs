@@ -1,0 +1,58 @@
+using MobileJpki.Core;
+
+namespace MobileJpki.Ra;
+
+/// <summary>
+/// What the registration authority needs from storage (the SA). Owned here, implemented by
+/// MobileJpki.Storage, so policy code never touches a database.
+/// </summary>
+public interface IRaStore
+{
+    Task CreatePersonAsync(PersonRecord person, CancellationToken ct);
+
+    /// <summary>Pending/Issued → Active for a newly issued card's certificates.</summary>
+    Task ActivateCardCertificatesAsync(Guid personId, IReadOnlyCollection<string> serials, CancellationToken ct);
+
+    /// <summary>The person's card certificates that are not revoked.</summary>
+    Task<IReadOnlyList<CertificateRecord>> GetActiveCardCertificatesAsync(Guid personId, CancellationToken ct);
+
+    Task<PersonRecord?> GetPersonAsync(Guid personId, CancellationToken ct);
+
+    Task<CertificateRecord?> GetCertificateAsync(string serial, CancellationToken ct);
+
+    /// <summary>Stores the application and upserts its phone; false when the nonce was seen before.</summary>
+    Task<bool> TryAddApplicationAsync(ApplicationRecord application, PhoneRecord phone, CancellationToken ct);
+
+    /// <summary>Atomically moves up to <paramref name="max"/> due queued applications to Processing and returns them.</summary>
+    Task<IReadOnlyList<ApplicationRecord>> ClaimDueApplicationsAsync(DateTimeOffset now, int max, CancellationToken ct);
+
+    /// <summary>
+    /// Records signed certificates, marks the applications issued, revokes what they supersede (one phone
+    /// per person) and queues the notifications — each outcome in one transaction.
+    /// </summary>
+    /// <returns>The phones that received a notice (the applicants and any superseded phones).</returns>
+    Task<IReadOnlyCollection<string>> CompleteApplicationsAsync(IReadOnlyList<IssuanceOutcome> outcomes, CancellationToken ct);
+
+    /// <summary>Puts claimed applications back in the queue (the CA could not sign them now).</summary>
+    Task ReleaseAsync(IReadOnlyCollection<Guid> applicationIds, CancellationToken ct);
+
+    Task RejectApplicationAsync(Guid applicationId, string reason, DateTimeOffset at, NotificationRecord notification, CancellationToken ct);
+
+    /// <summary>Returns applications left in Processing by a crash to the queue.</summary>
+    Task<int> RequeueInterruptedAsync(CancellationToken ct);
+
+    Task<PhoneRecord?> GetPhoneAsync(string phoneId, CancellationToken ct);
+
+    Task<IReadOnlyList<ApplicationRecord>> GetApplicationsOfPhoneAsync(string phoneId, CancellationToken ct);
+
+    Task<IReadOnlyList<CertificateRecord>> GetCertificatesOfPhoneAsync(string phoneId, CancellationToken ct);
+
+    /// <summary>Issued → Active for the given serials of this phone; returns how many changed.</summary>
+    Task<int> ActivateAsync(string phoneId, IReadOnlyCollection<string> serials, CancellationToken ct);
+
+    Task<IReadOnlyList<NotificationRecord>> GetNotificationsAsync(string phoneId, long afterId, CancellationToken ct);
+
+    Task AcknowledgeWipeAsync(string phoneId, CancellationToken ct);
+
+    Task<int> CountQueuedAsync(CancellationToken ct);
+}

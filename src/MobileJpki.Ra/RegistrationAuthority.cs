@@ -1,0 +1,283 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using MobileJpki.Core;
+using MobileJpki.Core.Protocol;
+using MobileJpki.Pki;
+
+namespace MobileJpki.Ra;
+
+/// <summary>
+/// Policy of the service (J-LIS's back office): who may get which certificate, when, and what that
+/// supersedes. It talks to the CA through <see cref="ICertificateAuthority"/> and to storage through
+/// <see cref="IRaStore"/>; it has no HTTP and no database code.
+/// </summary>
+public sealed partial class RegistrationAuthority(
+    IRaStore store,
+    ICertificateAuthority ca,
+    ApplicationVerifier verifier,
+    ProcessingWindow window,
+    IPhoneNotifier notifier,
+    RaOptions options,
+    TimeProvider time,
+    ILogger<RegistrationAuthority> logger)
+{
+    public ProcessingWindow Window => window;
+
+    /// <summary>市区町村窓口: issue a My Number Card's signing and auth certificates for a person.</summary>
+    public async Task<(Guid PersonId, byte[] Signing, byte[] Auth)> IssueCardAsync(Basic4Info person, byte[] signingKey, byte[] authKey, CancellationToken ct)
+    {
+        foreach (var (key, name) in new[] { (signingKey, "signing"), (authKey, "auth") })
+        {
+            if (!SubjectPublicKeyInfos.TryValidateRsa2048(key, out var error))
+            {
+                throw MjpkiException.BadRequest("bad-key", $"The card's {name} key is not acceptable: {error}");
+            }
+        }
+
+        if (signingKey.AsSpan().SequenceEqual(authKey))
+        {
+            throw MjpkiException.BadRequest("bad-key", "The card's signing and auth keys must differ.");
+        }
+
+        var personId = Guid.NewGuid();
+        await store.CreatePersonAsync(new PersonRecord(personId, person.BirthDate, time.GetUtcNow()), ct);
+        var issued = await ca.IssueAsync(
+            [
+                new IssueOrder(new IssueRequest(CertificateKind.CardSigning, signingKey, person, person.BirthDate, null), personId, null, null),
+                new IssueOrder(new IssueRequest(CertificateKind.CardAuth, authKey, null, person.BirthDate, null), personId, null, null),
+            ],
+            ct);
+        await store.ActivateCardCertificatesAsync(personId, issued.Select(c => c.Serial).ToArray(), ct);
+        LogCardIssued(logger, personId);
+        return (personId, issued[0].Der, issued[1].Der);
+    }
+
+    /// <summary>利用申請: verify and queue an application; it is issued when the window allows.</summary>
+    public async Task<ApplicationRecord> AcceptAsync(byte[] cms, CancellationToken ct)
+    {
+        var verified = await verifier.VerifyAsync(cms, ct);
+        var phoneId = verified.Content.Device.PhoneId;
+        var existing = await store.GetPhoneAsync(phoneId, ct);
+        if (existing is { WipeRequested: true })
+        {
+            throw MjpkiException.Conflict("wipe-pending", "This phone's old certificates must be deleted first: open the app so it can synchronise, then apply again.");
+        }
+
+        var now = time.GetUtcNow();
+        var application = new ApplicationRecord(
+            Guid.NewGuid(),
+            verified.CardSigningCertificate.PersonId,
+            phoneId,
+            verified.CardSigningCertificate.Serial,
+            Convert.ToBase64String(verified.Nonce),
+            verified.Keys,
+            ApplicationStatus.Queued,
+            now,
+            window.ProcessAfter(now),
+            null,
+            null,
+            verified.Content.Email);
+        var phone = new PhoneRecord(phoneId, verified.Content.Device.Model, verified.Content.Device.Os, verified.DeviceSecretHash, application.PersonId, false, now);
+        if (!await store.TryAddApplicationAsync(application, phone, ct))
+        {
+            throw MjpkiException.Conflict("replayed-application", "This application was already submitted.");
+        }
+
+        LogAccepted(logger, application.Id, application.ProcessAfter);
+        return application;
+    }
+
+    /// <summary>Issues every due application, in batches. Returns how many were processed.</summary>
+    public async Task<int> ProcessDueAsync(CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var batch = await store.ClaimDueApplicationsAsync(time.GetUtcNow(), options.BatchSize, ct);
+            if (batch.Count == 0)
+            {
+                return total;
+            }
+
+            await ProcessBatchAsync(batch, ct);
+            total += batch.Count;
+        }
+    }
+
+    private async Task ProcessBatchAsync(IReadOnlyList<ApplicationRecord> batch, CancellationToken ct)
+    {
+        var orders = new List<IssueOrder>();
+        var accepted = new List<(ApplicationRecord App, int First, int Count)>();
+        foreach (var app in batch)
+        {
+            var (appOrders, rejection) = await PlanAsync(app, ct);
+            if (rejection is not null)
+            {
+                var note = Notices.Rejected(app.PhoneId, app.Id, rejection, time.GetUtcNow());
+                await store.RejectApplicationAsync(app.Id, rejection, time.GetUtcNow(), note, ct);
+                notifier.Notify(app.PhoneId);
+                continue;
+            }
+
+            accepted.Add((app, orders.Count, appOrders.Count));
+            orders.AddRange(appOrders);
+        }
+
+        if (orders.Count == 0)
+        {
+            return;
+        }
+
+        IReadOnlyList<IssuedCertificate> issued;
+        try
+        {
+            issued = await ca.IssueAsync(orders, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The CA could not sign now (e.g. its key is unavailable); the applications wait for the next round.
+            LogCaFailed(logger, ex.GetType().Name);
+            await store.ReleaseAsync(accepted.Select(a => a.App.Id).ToArray(), ct);
+            throw;
+        }
+
+        var now = time.GetUtcNow();
+        var outcomes = accepted
+            .Select(a => new IssuanceOutcome(
+                a.App.Id,
+                a.App.PersonId,
+                a.App.PhoneId,
+                issued.Skip(a.First).Take(a.Count).ToArray(),
+                now,
+                Notices.Issued(a.App.PhoneId, a.App.Id, now)))
+            .ToArray();
+        var notified = await store.CompleteApplicationsAsync(outcomes, ct);
+        foreach (var phoneId in notified)
+        {
+            notifier.Notify(phoneId);
+        }
+    }
+
+    /// <summary>Re-checks the card at issue time and turns an application into CA orders.</summary>
+    private async Task<(List<IssueOrder> Orders, string? Rejection)> PlanAsync(ApplicationRecord app, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var person = await store.GetPersonAsync(app.PersonId, ct);
+        var cards = await store.GetActiveCardCertificatesAsync(app.PersonId, ct);
+        var cardSigning = cards.FirstOrDefault(c => c.Serial == app.CardSigningSerial);
+        if (person is null || cardSigning?.Der is null)
+        {
+            return ([], "申請に使ったマイナンバーカードの署名用電子証明書が失効しています / The card's signing certificate used for the application has been revoked.");
+        }
+
+        if (cardSigning.NotAfter <= now)
+        {
+            return ([], "マイナンバーカードの署名用電子証明書の有効期限が切れています / The card's signing certificate has expired.");
+        }
+
+        var orders = new List<IssueOrder>(app.Keys.Count);
+        foreach (var key in app.Keys)
+        {
+            if (key.Kind == CertificateKind.PhoneSigning)
+            {
+                using var cardCert = X509CertificateLoader.LoadCertificate(cardSigning.Der);
+                if (!Basic4InfoCodec.TryRead(cardCert, out var basic4) || basic4 is null)
+                {
+                    return ([], "カードの基本4情報を読み取れません / The card certificate's basic information could not be read.");
+                }
+
+                orders.Add(new IssueOrder(new IssueRequest(CertificateKind.PhoneSigning, key.SubjectPublicKeyInfo, basic4, person.BirthDate, cardSigning.NotAfter), app.PersonId, app.PhoneId, app.Id));
+            }
+            else
+            {
+                var cardAuth = cards.Where(c => c.Kind == CertificateKind.CardAuth && c.NotAfter > now).MaxBy(c => c.NotAfter);
+                if (cardAuth is null)
+                {
+                    return ([], "マイナンバーカードの利用者証明用電子証明書が有効ではありません / The card's auth certificate is not valid.");
+                }
+
+                orders.Add(new IssueOrder(new IssueRequest(CertificateKind.PhoneAuth, key.SubjectPublicKeyInfo, null, person.BirthDate, cardAuth.NotAfter), app.PersonId, app.PhoneId, app.Id));
+            }
+        }
+
+        return (orders, null);
+    }
+
+    /// <summary>Authenticates a phone's app by the secret whose hash it put in its signed application.</summary>
+    public async Task<PhoneRecord> AuthenticatePhoneAsync(string phoneId, string? secret, CancellationToken ct)
+    {
+        var phone = phoneId.Length <= 64 ? await store.GetPhoneAsync(phoneId, ct) : null;
+        if (phone is null || string.IsNullOrEmpty(secret) || secret.Length > 128
+            || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)), phone.DeviceSecretHash))
+        {
+            // One answer for unknown phone and wrong secret, so the API does not reveal which phones exist.
+            throw new MjpkiException(ErrorKind.Unauthorized, "phone-unauthorized", "The phone is not known or its credentials are wrong.");
+        }
+
+        return phone;
+    }
+
+    public async Task<PhoneStatus> GetStatusAsync(PhoneRecord phone, bool includeCertificates, CancellationToken ct)
+    {
+        var apps = await store.GetApplicationsOfPhoneAsync(phone.PhoneId, ct);
+        var certs = await store.GetCertificatesOfPhoneAsync(phone.PhoneId, ct);
+        return new PhoneStatus(
+            phone.PhoneId,
+            phone.WipeRequested,
+            apps.Select(a => new ApplicationView(
+                a.Id.ToString(),
+                a.Keys.Select(k => k.Kind.HierarchyOf().WireName()).ToArray(),
+                a.Status.ToString().ToLowerInvariant(),
+                a.AcceptedAt,
+                a.ProcessAfter,
+                a.Reason)).ToArray(),
+            certs.Where(c => c.Status != CertificateStatus.Pending).Select(c => new PhoneCertificateView(
+                c.Serial,
+                c.Kind.HierarchyOf().WireName(),
+                c.Status.ToString().ToLowerInvariant(),
+                c.NotAfter,
+                c.ApplicationId?.ToString(),
+                includeCertificates && c.Status == CertificateStatus.Issued && c.Der is not null ? Convert.ToBase64String(c.Der) : null)).ToArray());
+    }
+
+    /// <summary>利用登録: the phone's SE accepted these certificates; they become active.</summary>
+    public async Task<int> RegisterAsync(PhoneRecord phone, IReadOnlyList<string> serials, CancellationToken ct)
+    {
+        if (serials.Count is 0 or > 4 || serials.Any(s => s is null || s.Length > 64 || !s.All(char.IsAsciiHexDigitLower)))
+        {
+            throw MjpkiException.BadRequest("bad-registration", "List the 1–4 serial numbers (lowercase hex) the secure element accepted.");
+        }
+
+        var certs = await store.GetCertificatesOfPhoneAsync(phone.PhoneId, ct);
+        foreach (var serial in serials)
+        {
+            var cert = certs.FirstOrDefault(c => c.Serial == serial);
+            if (cert is null)
+            {
+                throw MjpkiException.NotFound("unknown-certificate", "No such certificate was issued to this phone.");
+            }
+
+            if (cert.Status is not (CertificateStatus.Issued or CertificateStatus.Active))
+            {
+                throw MjpkiException.Conflict("not-registrable", "This certificate cannot be registered (it is not issued, or it was revoked).");
+            }
+        }
+
+        return await store.ActivateAsync(phone.PhoneId, serials.Distinct().ToArray(), ct);
+    }
+
+    public Task<IReadOnlyList<NotificationRecord>> GetNotificationsAsync(PhoneRecord phone, long afterId, CancellationToken ct) =>
+        store.GetNotificationsAsync(phone.PhoneId, afterId, ct);
+
+    public Task AcknowledgeWipeAsync(PhoneRecord phone, CancellationToken ct) => store.AcknowledgeWipeAsync(phone.PhoneId, ct);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Card issued for person {PersonId}")]
+    private static partial void LogCardIssued(ILogger logger, Guid personId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Application {ApplicationId} accepted; due at {ProcessAfter}")]
+    private static partial void LogAccepted(ILogger logger, Guid applicationId, DateTimeOffset processAfter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "CA could not issue the batch ({Error}); applications requeued")]
+    private static partial void LogCaFailed(ILogger logger, string error);
+}

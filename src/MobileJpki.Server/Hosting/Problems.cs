@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using MobileJpki.Core;
+
+namespace MobileJpki.Server.Hosting;
+
+/// <summary>Maps the one internal error type to problem+json at the edge, hiding everything else.</summary>
+public static partial class Problems
+{
+    public const string TypeBase = "/docs/errors#";
+
+    public static int StatusFor(ErrorKind kind) => kind switch
+    {
+        ErrorKind.BadRequest => StatusCodes.Status400BadRequest,
+        ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.TooEarly => StatusCodes.Status425TooEarly,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public static IResult From(MjpkiException ex) => Results.Problem(
+        statusCode: StatusFor(ex.Kind),
+        title: ex.Message,
+        type: TypeBase + ex.Code,
+        extensions: new Dictionary<string, object?> { ["code"] = ex.Code });
+
+    public static IResult Bad(string code, string message) => From(MjpkiException.BadRequest(code, message));
+
+    /// <summary>The exception handler: known errors keep their message; anything else becomes a bare 500.</summary>
+    public static async Task HandleAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("MobileJpki.Server.Errors");
+        IResult result;
+        switch (error)
+        {
+            case MjpkiException mex:
+                result = From(mex);
+                break;
+            case BadHttpRequestException bad:
+                // Oversized or unreadable bodies: the status code Kestrel chose (400/413) with a plain message.
+                result = Results.Problem(statusCode: bad.StatusCode, title: bad.StatusCode == 413 ? "The request body is too large." : "The request could not be read.", type: TypeBase + (bad.StatusCode == 413 ? "body-too-large" : "bad-request"));
+                break;
+            default:
+                // Log the type only: messages of arbitrary exceptions may carry input data.
+                LogUnhandled(logger, error?.GetType().FullName ?? "unknown", context.TraceIdentifier);
+                result = Results.Problem(statusCode: 500, title: "Internal error. Quote the trace id when reporting it.", type: TypeBase + "internal", extensions: new Dictionary<string, object?> { ["traceId"] = context.TraceIdentifier });
+                break;
+        }
+
+        await result.ExecuteAsync(context);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled {ExceptionType} in request {TraceId}")]
+    private static partial void LogUnhandled(ILogger logger, string exceptionType, string traceId);
+}

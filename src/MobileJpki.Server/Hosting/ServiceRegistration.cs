@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MobileJpki.Core.Attestation;
+using MobileJpki.Core.Protocol;
+using MobileJpki.Device;
+using MobileJpki.Pki;
+using MobileJpki.Ra;
+using MobileJpki.Storage;
+
+namespace MobileJpki.Server.Hosting;
+
+/// <summary>Wires WFE → RA → CA → SA from validated options.</summary>
+public static class ServiceRegistration
+{
+    public static IServiceCollection AddMobileJpki(this IServiceCollection services, IConfiguration config)
+    {
+        var storage = config.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        storage.Validate();
+        var pki = config.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions();
+        var ra = config.GetSection("Ra").Get<RaOptions>() ?? new RaOptions();
+        ra.SupportedModels = PhoneModels.SupportedModels.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        ra.Validate();
+
+        services.Configure<SandboxOptions>(config.GetSection("Sandbox"));
+        services.Configure<OfficeOptions>(config.GetSection("Office"));
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.MaxDepth = ProtocolJson.Options.MaxDepth;
+            o.SerializerOptions.DefaultIgnoreCondition = ProtocolJson.Options.DefaultIgnoreCondition;
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddOpenApi();
+        services.AddProblemDetails();
+
+        services.AddSingleton(sp => new SandboxClock(TimeProvider.System));
+        services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<SandboxClock>());
+        services.AddSingleton(pki);
+        services.AddSingleton(ra);
+        services.AddSingleton(new ProcessingWindow(ra.Window));
+
+        services.AddPooledDbContextFactory<MjpkiDbContext>(o => o.UseSqlite(storage.ConnectionString));
+        services.AddSingleton<StorageAuthority>();
+        services.AddSingleton<IRaStore>(sp => sp.GetRequiredService<StorageAuthority>());
+        services.AddSingleton<ICertificateLedger>(sp => sp.GetRequiredService<StorageAuthority>());
+
+        services.AddSingleton<IKeyProvider>(sp => new SoftwareKeyProvider(Path.Combine(pki.DataDirectory, "keys")));
+        services.AddSingleton(sp => CaHierarchy.LoadOrCreate(pki, sp.GetRequiredService<IKeyProvider>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new CertificateIssuer(sp.GetRequiredService<CaHierarchy>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ICertificateAuthority, CertificateAuthority>();
+
+        services.AddSingleton<PhoneNotifier>();
+        services.AddSingleton<IPhoneNotifier>(sp => sp.GetRequiredService<PhoneNotifier>());
+        services.AddSingleton(sp => new ApplicationVerifier(
+            sp.GetRequiredService<IRaStore>(),
+            sp.GetRequiredService<CaHierarchy>().CertificateFor(MobileJpki.Core.Hierarchy.Signing),
+            SeMakerRoots.Default,
+            ra,
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RegistrationAuthority>();
+        services.AddSingleton<IssuanceWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<IssuanceWorker>());
+        return services;
+    }
+
+    /// <summary>Creates the database and the CA hierarchy on first start, so failures surface before serving.</summary>
+    public static async Task InitializeMobileJpkiAsync(this IServiceProvider services)
+    {
+        var pki = services.GetRequiredService<PkiOptions>();
+        Directory.CreateDirectory(pki.DataDirectory);
+        var factory = services.GetRequiredService<IDbContextFactory<MjpkiDbContext>>();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var dataSource = db.Database.GetDbConnection().DataSource;
+            if (!string.IsNullOrEmpty(dataSource) && Path.GetDirectoryName(Path.GetFullPath(dataSource)) is { } dir)
+            {
+                Directory.CreateDirectory(dir);
+            }
+
+            await db.Database.EnsureCreatedAsync();
+
+            // WAL lets readers run beside the single writer; synchronous=FULL keeps every commit durable.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        }
+
+        _ = services.GetRequiredService<CaHierarchy>();
+    }
+}

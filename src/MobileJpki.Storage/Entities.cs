@@ -1,0 +1,111 @@
+namespace MobileJpki.Storage;
+
+#pragma warning disable CA1819 // EF entities carry byte[] columns by design.
+
+/// <summary>A card holder.</summary>
+public sealed class PersonEntity
+{
+    public Guid Id { get; set; }
+
+    public DateOnly BirthDate { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>Every certificate we ever reserved a serial for, from intent to revocation.</summary>
+public sealed class CertificateEntity
+{
+    public required string Serial { get; set; }
+
+    public int Kind { get; set; }
+
+    public Guid PersonId { get; set; }
+
+    public string? PhoneId { get; set; }
+
+    public Guid? ApplicationId { get; set; }
+
+    public int Status { get; set; }
+
+    public DateTimeOffset NotBefore { get; set; }
+
+    public DateTimeOffset NotAfter { get; set; }
+
+    /// <summary>The to-be-signed certificate, stored before the CA signs (issuance cycle, step 2).</summary>
+    public required byte[] Tbs { get; set; }
+
+    public byte[]? Der { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? IssuedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+
+    public string? RevocationReason { get; set; }
+}
+
+/// <summary>A phone that applied.</summary>
+public sealed class PhoneEntity
+{
+    public required string PhoneId { get; set; }
+
+    public required string Model { get; set; }
+
+    public required string Os { get; set; }
+
+    public required byte[] DeviceSecretHash { get; set; }
+
+    public Guid? PersonId { get; set; }
+
+    public bool WipeRequested { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A 利用申請.</summary>
+public sealed class ApplicationEntity
+{
+    public Guid Id { get; set; }
+
+    public Guid PersonId { get; set; }
+
+    public required string PhoneId { get; set; }
+
+    public required string CardSigningSerial { get; set; }
+
+    public required string Nonce { get; set; }
+
+    /// <summary>Kinds and public keys, as JSON (small, read whole).</summary>
+    public required string KeysJson { get; set; }
+
+    public int Status { get; set; }
+
+    public DateTimeOffset AcceptedAt { get; set; }
+
+    public DateTimeOffset ProcessAfter { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    public string? Reason { get; set; }
+
+    public string? Email { get; set; }
+}
+
+/// <summary>A notice for a phone; the phone long-polls for ids above the last it saw.</summary>
+public sealed class NotificationEntity
+{
+    public long Id { get; set; }
+
+    public required string PhoneId { get; set; }
+
+    public required string Type { get; set; }
+
+    public Guid? ApplicationId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public required string Title { get; set; }
+
+    public required string Body { get; set; }
+}

@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace MobileJpki.Storage;
+
+/// <summary>The service's database. Only MobileJpki.Storage touches it.</summary>
+public sealed class MjpkiDbContext(DbContextOptions<MjpkiDbContext> options) : DbContext(options)
+{
+    public DbSet<PersonEntity> Persons => Set<PersonEntity>();
+
+    public DbSet<CertificateEntity> Certificates => Set<CertificateEntity>();
+
+    public DbSet<PhoneEntity> Phones => Set<PhoneEntity>();
+
+    public DbSet<ApplicationEntity> Applications => Set<ApplicationEntity>();
+
+    public DbSet<NotificationEntity> Notifications => Set<NotificationEntity>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Instants are stored as UTC milliseconds so every provider can compare and order them in SQL.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UnixMillisecondsConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UnixMillisecondsConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PersonEntity>(e => e.HasKey(p => p.Id));
+        modelBuilder.Entity<CertificateEntity>(e =>
+        {
+            e.HasKey(c => c.Serial);
+            e.Property(c => c.Serial).HasMaxLength(40);
+            e.HasIndex(c => c.PersonId);
+            e.HasIndex(c => c.PhoneId);
+            e.Property(c => c.PhoneId).HasMaxLength(64);
+            e.Property(c => c.RevocationReason).HasMaxLength(64);
+        });
+        modelBuilder.Entity<PhoneEntity>(e =>
+        {
+            e.HasKey(p => p.PhoneId);
+            e.Property(p => p.PhoneId).HasMaxLength(64);
+            e.Property(p => p.Model).HasMaxLength(64);
+            e.Property(p => p.Os).HasMaxLength(64);
+        });
+        modelBuilder.Entity<ApplicationEntity>(e =>
+        {
+            e.HasKey(a => a.Id);
+            e.HasIndex(a => a.Nonce).IsUnique();
+            e.HasIndex(a => new { a.Status, a.ProcessAfter });
+            e.HasIndex(a => a.PhoneId);
+            e.Property(a => a.PhoneId).HasMaxLength(64);
+            e.Property(a => a.Nonce).HasMaxLength(100);
+            e.Property(a => a.CardSigningSerial).HasMaxLength(40);
+            e.Property(a => a.Email).HasMaxLength(254);
+        });
+        modelBuilder.Entity<NotificationEntity>(e =>
+        {
+            e.HasKey(n => n.Id);
+            e.HasIndex(n => new { n.PhoneId, n.Id });
+            e.Property(n => n.PhoneId).HasMaxLength(64);
+        });
+    }
+
+    private sealed class UnixMillisecondsConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.ToUnixTimeMilliseconds(),
+        v => DateTimeOffset.FromUnixTimeMilliseconds(v));
+}

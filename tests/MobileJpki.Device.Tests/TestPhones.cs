@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using MobileJpki.Card;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MobileJpki.Device.Tests;
+
+internal static class TestPhones
+{
+    public const string SigningPassword = "PHONE1";
+    public const string AuthPin = "4321";
+
+    public static readonly DateTimeOffset Now = new(2026, 4, 1, 3, 0, 0, TimeSpan.Zero);
+
+    private static readonly Lazy<X509Certificate2> Ca = new(CreateCa);
+
+    public static FakeTimeProvider Clock() => new(Now);
+
+    public static VirtualPhone Create(string model = "pixel-8") => VirtualPhone.Create(model, Clock());
+
+    public static SecureElementClient Client(VirtualPhone phone) => new(phone.SecureElement.OpenChannel(AppIdentity.PortalApp));
+
+    public static string TempPath() => Path.Combine(Path.GetTempPath(), "mjpki-device-tests", Guid.NewGuid().ToString("N") + ".json");
+
+    public static X509Certificate2 CaCertificate => Ca.Value;
+
+    public static X509Certificate2 IssueFor(X509Certificate2 attestation, string subject)
+    {
+        var request = new CertificateRequest(new X500DistinguishedName(subject), attestation.PublicKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return request.Create(Ca.Value, Now.AddMinutes(-1), Now.AddYears(1), RandomNumberGenerator.GetBytes(8));
+    }
+
+    /// <summary>Apply + register, as the portal app does it: keys with attestation, PINs, then certificates.</summary>
+    public static (X509Certificate2 Signing, X509Certificate2 Auth) Provision(SecureElementClient client)
+    {
+        var signingAttestation = client.GenerateKeyPair(PinKind.Signing, RandomNumberGenerator.GetBytes(32));
+        var authAttestation = client.GenerateKeyPair(PinKind.Auth, RandomNumberGenerator.GetBytes(32));
+        client.SetPin(PinKind.Signing, SigningPassword);
+        client.SetPin(PinKind.Auth, AuthPin);
+        var signing = IssueFor(signingAttestation, "CN=Phone Signing");
+        var auth = IssueFor(authAttestation, "CN=Phone Auth");
+        client.PutCertificate(JpkiFiles.SigningCertificate, signing.RawData);
+        client.PutCertificate(JpkiFiles.SigningCaCertificate, Ca.Value.RawData);
+        client.PutCertificate(JpkiFiles.AuthCertificate, auth.RawData);
+        client.PutCertificate(JpkiFiles.AuthCaCertificate, Ca.Value.RawData);
+        return (signing, auth);
+    }
+
+    private static X509Certificate2 CreateCa()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=Test JPKI CA, O=JPKI, C=JP", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        return request.CreateSelfSigned(Now.AddDays(-1), Now.AddYears(10));
+    }
+}

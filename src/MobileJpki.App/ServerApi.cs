@@ -45,6 +45,10 @@ public sealed class ServerApi(HttpClient http)
     public Task<ClockView> ChangeClockAsync(ClockChange change, CancellationToken ct) =>
         SendAsync<ClockView>(HttpMethod.Post, "/api/v1/sandbox/clock", change, null, ct);
 
+    /// <summary>The service's clock, as a phone syncs its clock with the network.</summary>
+    public async Task<DateTimeOffset> GetServerTimeAsync(CancellationToken ct) =>
+        (await SendAsync<ServerTime>(HttpMethod.Get, "/api/v1/time", null, null, ct)).Now;
+
     public async Task<byte[]> GetBytesAsync(string path, CancellationToken ct)
     {
         using var response = await SendRawAsync(new HttpRequestMessage(HttpMethod.Get, path), ct);

@@ -26,7 +26,7 @@ internal static class CardCommands
         {
             server, output, name, birth, gender, address, signPassword, authPin, force,
         };
-        issue.SetAction(async (p, ct) =>
+        issue.Handle(async (p, ct) =>
         {
             var path = p.GetValue(output)!;
             if (File.Exists(path) && !p.GetValue(force))
@@ -52,7 +52,7 @@ internal static class CardCommands
 
         var cardFile = Common.Required("--card", "Card file");
         var info = new Command("info", "Token label, PIN counters and certificates of a card") { cardFile };
-        info.SetAction((p, ct) =>
+        info.Handle((p, ct) =>
         {
             var vc = VirtualCard.Load(p.GetValue(cardFile)!);
             var client = new JpkiClient(vc.Applet);

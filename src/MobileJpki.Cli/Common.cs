@@ -20,7 +20,7 @@ internal static class Common
     public static Option<string?> Optional(string name, string description) => new(name) { Description = description };
 
     /// <summary>Runs a command body: exit 0 on success, else a one-line reason on stderr and exit 1.</summary>
-    public static void SetAction(this Command command, Func<ParseResult, CancellationToken, Task> body)
+    public static void Handle(this Command command, Func<ParseResult, CancellationToken, Task> body)
     {
         command.SetAction(async (ParseResult parse, CancellationToken ct) =>
         {

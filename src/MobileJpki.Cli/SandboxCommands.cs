@@ -16,7 +16,7 @@ internal static class SandboxCommands
         var set = Common.Optional("--set", "Move to an ISO-8601 instant (forward only)");
         var toOpening = new Option<bool>("--to-opening") { Description = "Move to the next opening of the issuance window if it is closed" };
         var clock = new Command("clock", "Read or move the sandbox clock") { server, advance, set, toOpening };
-        clock.SetAction(async (p, ct) =>
+        clock.Handle(async (p, ct) =>
         {
             var api = Common.Api(p.GetValue(server)!);
             var a = p.GetValue(advance);

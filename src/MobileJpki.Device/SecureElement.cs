@@ -52,6 +52,13 @@ public sealed class SecureElement
 
     public bool HasCertificate(PinKind kind) => WithLock(() => state.Applet.Files.ContainsKey(JpkiFiles.CertificateFid(kind)));
 
+    /// <summary>
+    /// The certificate of a kind as the phone's settings screen shows it (certificates are public data;
+    /// the JPKI-AP still wants the signing PIN before READ BINARY of EF 0001).
+    /// </summary>
+    public byte[]? CertificateDer(PinKind kind) =>
+        WithLock(() => state.Applet.Files.TryGetValue(JpkiFiles.CertificateFid(kind), out var der) ? (byte[])der.Clone() : null);
+
     public bool HasPin(PinKind kind) => WithLock(() => state.Applet.Pins.ContainsKey(JpkiFiles.PinFid(kind)));
 
     /// <summary>Opens a logical channel with its own session (selection, verified PINs), like OMAPI's openLogicalChannel.</summary>

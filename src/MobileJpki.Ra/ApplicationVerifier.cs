@@ -93,7 +93,7 @@ public sealed class ApplicationVerifier(
 
     private async Task<CertificateRecord> CheckCardCertificateAsync(X509Certificate2 cardCert, DateTimeOffset now, CancellationToken ct)
     {
-        if (!HasPolicy(cardCert, Oids.PolicyCardSigning))
+        if (!CertificatePolicies.Has(cardCert, Oids.PolicyCardSigning))
         {
             throw MjpkiException.BadRequest("not-card-signing-certificate", "The application must be signed with the My Number Card's signing certificate.");
         }
@@ -126,28 +126,6 @@ public sealed class ApplicationVerifier(
         }
 
         return record;
-    }
-
-    private static bool HasPolicy(X509Certificate2 cert, string policyOid)
-    {
-        foreach (var ext in cert.Extensions)
-        {
-            if (ext.Oid?.Value == "2.5.29.32")
-            {
-                var reader = new System.Formats.Asn1.AsnReader(ext.RawData, System.Formats.Asn1.AsnEncodingRules.DER);
-                var seq = reader.ReadSequence();
-                while (seq.HasData)
-                {
-                    var info = seq.ReadSequence();
-                    if (info.ReadObjectIdentifier() == policyOid)
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-
-        return false;
     }
 
     private static EnrollmentApplication ParseContent(byte[] json)

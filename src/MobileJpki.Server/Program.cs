@@ -1,3 +1,4 @@
+using MobileJpki.Core.Protocol;
 using Microsoft.Extensions.Options;
 using MobileJpki.Server.Endpoints;
 using MobileJpki.Server.Hosting;
@@ -22,6 +23,9 @@ if (app.Services.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
 }
 
 app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
+app.MapGet("/api/v1/time", (TimeProvider time) => Results.Json(new ServerTime(time.GetUtcNow())))
+    .WithTags("Portal app")
+    .WithSummary("The service's clock, which the app uses for the creation time of its applications (the sandbox clock may be ahead of real time)");
 app.Run();
 
 /// <summary>Entry point; public so integration tests can host it.</summary>

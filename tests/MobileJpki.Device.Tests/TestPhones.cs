@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using MobileJpki.Card;
 using Microsoft.Extensions.Time.Testing;
+using MobileJpki.Card;
 
 namespace MobileJpki.Device.Tests;
 

@@ -81,3 +81,6 @@ public sealed record ClockChange(
     [property: JsonPropertyName("advance")] string? Advance,
     [property: JsonPropertyName("set")] DateTimeOffset? Set,
     [property: JsonPropertyName("toOpening")] bool? ToOpening);
+
+/// <summary>The service's clock.</summary>
+public sealed record ServerTime([property: JsonPropertyName("now")] DateTimeOffset Now);

@@ -16,7 +16,7 @@ public static partial class Problems
         ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         ErrorKind.NotFound => StatusCodes.Status404NotFound,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
-        ErrorKind.TooEarly => StatusCodes.Status425TooEarly,
+        ErrorKind.TooEarly => 425,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };

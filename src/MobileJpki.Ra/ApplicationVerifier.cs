@@ -103,6 +103,9 @@ public sealed class ApplicationVerifier(
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.Add(signingCa);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+
+            // The certificate is the applicant's claim: never fetch the issuer URLs it names (SSRF, and a stall per request).
+            chain.ChainPolicy.DisableCertificateDownloads = true;
             chain.ChainPolicy.VerificationTime = now.UtcDateTime;
             chain.ChainPolicy.VerificationTimeIgnored = false;
             if (!chain.Build(cardCert))

@@ -64,6 +64,14 @@ public sealed partial class RegistrationAuthority(
             throw MjpkiException.Conflict("wipe-pending", "This phone's old certificates must be deleted first: open the app so it can synchronise, then apply again.");
         }
 
+        // The phone id is the client's claim: applying with it must not take over another person's phone (its secret,
+        // status and certificates) while that person's certificates are live on it.
+        if (existing?.PersonId is { } owner && owner != verified.CardSigningCertificate.PersonId
+            && (await store.GetCertificatesOfPhoneAsync(phoneId, ct)).Any(c => c.PersonId == owner && c.Status != CertificateStatus.Revoked))
+        {
+            throw MjpkiException.Conflict("phone-in-use", "This phone holds another person's certificates; they must be revoked before it can be used for a new application.");
+        }
+
         var now = time.GetUtcNow();
         var application = new ApplicationRecord(
             Guid.NewGuid(),

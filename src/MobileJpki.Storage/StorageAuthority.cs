@@ -132,9 +132,12 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         var notified = new HashSet<string>(StringComparer.Ordinal);
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        foreach (var outcome in outcomes)
+        for (var index = 0; index < outcomes.Count; index++)
         {
-            var newSerials = outcome.Certificates.Select(c => c.Serial).ToArray();
+            var outcome = outcomes[index];
+
+            // Certificates of later outcomes in this batch (already recorded as Issued) supersede this one's, never the reverse.
+            var newSerials = outcomes.Skip(index).SelectMany(o => o.Certificates).Select(c => c.Serial).ToArray();
             var newKinds = outcome.Certificates.Select(c => (int)c.Kind).ToArray();
 
             // One phone at a time: every phone certificate of this person on another phone is revoked,

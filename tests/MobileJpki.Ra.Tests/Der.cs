@@ -24,6 +24,21 @@ internal static class Der
         return result;
     }
 
+    /// <summary>A certificatePolicies extension naming one policy, as the CA writes it.</summary>
+    public static X509Extension PoliciesExtension(string policyOid)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier(policyOid);
+            }
+        }
+
+        return new X509Extension("2.5.29.32", writer.Encode(), critical: false);
+    }
+
     public static byte[] TbsOf(byte[] certificate) =>
         new AsnReader(certificate, AsnEncodingRules.DER).ReadSequence().ReadEncodedValue().ToArray();
 

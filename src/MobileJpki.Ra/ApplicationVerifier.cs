@@ -98,29 +98,18 @@ public sealed class ApplicationVerifier(
             throw MjpkiException.BadRequest("not-card-signing-certificate", "The application must be signed with the My Number Card's signing certificate.");
         }
 
-        using (var chain = new X509Chain())
+        // A certificate whose exact bytes we issued and recorded needs no chain building: its signature is ours.
+        // Anything else is checked against the CA only to say precisely why it is refused.
+        var record = await store.GetCertificateAsync(cardCert.SerialNumber.ToLowerInvariant(), ct);
+        var ours = record is { Kind: CertificateKind.CardSigning, Der: not null } && record.Der.AsSpan().SequenceEqual(cardCert.RawData);
+        if (!ours)
         {
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(signingCa);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-
-            // The certificate is the applicant's claim: never fetch the issuer URLs it names (SSRF, and a stall per request).
-            chain.ChainPolicy.DisableCertificateDownloads = true;
-            chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-            chain.ChainPolicy.VerificationTimeIgnored = false;
-            if (!chain.Build(cardCert))
-            {
-                var expired = chain.ChainStatus.Any(s => s.Status.HasFlag(X509ChainStatusFlags.NotTimeValid));
-                throw expired
-                    ? MjpkiException.BadRequest("card-certificate-expired", "The card's signing certificate has expired or is not yet valid; renew it at the municipal office.")
-                    : MjpkiException.BadRequest("foreign-card-certificate", "The card's signing certificate was not issued by this service's signing CA.");
-            }
+            ExplainUnknownCertificate(cardCert, now);
         }
 
-        var record = await store.GetCertificateAsync(cardCert.SerialNumber.ToLowerInvariant(), ct);
-        if (record is null || record.Kind != CertificateKind.CardSigning || record.Der is null || !record.Der.AsSpan().SequenceEqual(cardCert.RawData))
+        if (now < record!.NotBefore || now > record.NotAfter)
         {
-            throw MjpkiException.BadRequest("unknown-card-certificate", "The card's signing certificate is not known to this service.");
+            throw Expired();
         }
 
         if (record.Status == CertificateStatus.Revoked)
@@ -130,6 +119,30 @@ public sealed class ApplicationVerifier(
 
         return record;
     }
+
+    private void ExplainUnknownCertificate(X509Certificate2 cardCert, DateTimeOffset now)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(signingCa);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+
+        // The certificate is the applicant's claim: never fetch the issuer URLs it names (SSRF, and a stall per request).
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
+        chain.ChainPolicy.VerificationTimeIgnored = false;
+        if (!chain.Build(cardCert))
+        {
+            throw chain.ChainStatus.Any(s => s.Status.HasFlag(X509ChainStatusFlags.NotTimeValid))
+                ? Expired()
+                : MjpkiException.BadRequest("foreign-card-certificate", "The card's signing certificate was not issued by this service's signing CA.");
+        }
+
+        throw MjpkiException.BadRequest("unknown-card-certificate", "The card's signing certificate is not known to this service.");
+    }
+
+    private static MjpkiException Expired() =>
+        MjpkiException.BadRequest("card-certificate-expired", "The card's signing certificate has expired or is not yet valid; renew it at the municipal office.");
 
     private static EnrollmentApplication ParseContent(byte[] json)
     {

@@ -18,6 +18,9 @@ public interface IRaStore
 
     Task<PersonRecord?> GetPersonAsync(Guid personId, CancellationToken ct);
 
+    /// <summary>The persons and their unrevoked card certificates, for a whole issuance batch in one read.</summary>
+    Task<IReadOnlyDictionary<Guid, PersonCards>> GetPersonsWithCardsAsync(IReadOnlyCollection<Guid> personIds, CancellationToken ct);
+
     Task<CertificateRecord?> GetCertificateAsync(string serial, CancellationToken ct);
 
     /// <summary>Stores the application and upserts its phone; false when the nonce was seen before.</summary>

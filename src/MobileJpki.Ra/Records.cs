@@ -30,6 +30,9 @@ public enum ApplicationStatus
 /// <summary>A person known to the municipal office (one per My Number Card holder).</summary>
 public sealed record PersonRecord(Guid Id, DateOnly BirthDate, DateTimeOffset CreatedAt);
 
+/// <summary>A person with their unrevoked card certificates.</summary>
+public sealed record PersonCards(PersonRecord Person, IReadOnlyList<CertificateRecord> Cards);
+
 /// <summary>A certificate as the registration authority sees it.</summary>
 public sealed record CertificateRecord(
     string Serial,

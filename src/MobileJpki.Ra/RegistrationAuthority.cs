@@ -117,9 +117,10 @@ public sealed partial class RegistrationAuthority(
     {
         var orders = new List<IssueOrder>();
         var accepted = new List<(ApplicationRecord App, int First, int Count)>();
+        var persons = await store.GetPersonsWithCardsAsync(batch.Select(a => a.PersonId).Distinct().ToArray(), ct);
         foreach (var app in batch)
         {
-            var (appOrders, rejection) = await PlanAsync(app, ct);
+            var (appOrders, rejection) = Plan(app, persons.GetValueOrDefault(app.PersonId));
             if (rejection is not null)
             {
                 var note = Notices.Rejected(app.PhoneId, app.Id, rejection, time.GetUtcNow());
@@ -168,11 +169,11 @@ public sealed partial class RegistrationAuthority(
     }
 
     /// <summary>Re-checks the card at issue time and turns an application into CA orders.</summary>
-    private async Task<(List<IssueOrder> Orders, string? Rejection)> PlanAsync(ApplicationRecord app, CancellationToken ct)
+    private (List<IssueOrder> Orders, string? Rejection) Plan(ApplicationRecord app, PersonCards? personCards)
     {
         var now = time.GetUtcNow();
-        var person = await store.GetPersonAsync(app.PersonId, ct);
-        var cards = await store.GetActiveCardCertificatesAsync(app.PersonId, ct);
+        var person = personCards?.Person;
+        var cards = personCards?.Cards ?? [];
         var cardSigning = cards.FirstOrDefault(c => c.Serial == app.CardSigningSerial);
         if (person is null || cardSigning?.Der is null)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using MobileJpki.Core;
@@ -12,6 +13,10 @@ namespace MobileJpki.Storage;
 /// </summary>
 public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts, TimeProvider time) : IRaStore, ICertificateLedger
 {
+    private const int MaxGroupCommit = 256;
+    private readonly ConcurrentQueue<PendingApplication> _pendingApplications = new();
+    private int _applicationWriterActive;
+
     public async Task CreatePersonAsync(PersonRecord person, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -44,6 +49,20 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         return rows.Select(ToRecord).ToArray();
     }
 
+    public async Task<IReadOnlyDictionary<Guid, PersonCards>> GetPersonsWithCardsAsync(IReadOnlyCollection<Guid> personIds, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var persons = await db.Persons.AsNoTracking().Where(p => personIds.Contains(p.Id)).ToListAsync(ct);
+        var cards = await db.Certificates.AsNoTracking()
+            .Where(c => personIds.Contains(c.PersonId) && c.Status == (int)CertificateStatus.Active
+                && (c.Kind == (int)CertificateKind.CardSigning || c.Kind == (int)CertificateKind.CardAuth))
+            .ToListAsync(ct);
+        var byPerson = cards.ToLookup(c => c.PersonId);
+        return persons.ToDictionary(
+            p => p.Id,
+            p => new PersonCards(new PersonRecord(p.Id, p.BirthDate, p.CreatedAt), byPerson[p.Id].Select(ToRecord).ToArray()));
+    }
+
     public async Task<CertificateRecord?> GetCertificateAsync(string serial, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -51,61 +70,143 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         return c is null ? null : ToRecord(c);
     }
 
-    public async Task<bool> TryAddApplicationAsync(ApplicationRecord application, PhoneRecord phone, CancellationToken ct)
+    /// <summary>
+    /// Stores an application and upserts its phone. Concurrent callers are committed together in one
+    /// transaction (group commit): each still gets its own answer, and every commit stays durable,
+    /// but the cost of a disk flush is shared instead of paid per application.
+    /// </summary>
+    public Task<bool> TryAddApplicationAsync(ApplicationRecord application, PhoneRecord phone, CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        if (await db.Applications.AnyAsync(a => a.Nonce == application.Nonce, ct))
+        var pending = new PendingApplication(application, phone);
+        _pendingApplications.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref _applicationWriterActive, 1, 0) == 0)
         {
-            return false;
+            _ = Task.Run(DrainApplicationsAsync, CancellationToken.None);
         }
 
-        var existing = await db.Phones.FirstOrDefaultAsync(p => p.PhoneId == phone.PhoneId, ct);
-        if (existing is null)
+        // The write itself is not cancelled with the caller: once queued it completes for everyone in the group.
+        return pending.Result.Task.WaitAsync(ct);
+    }
+
+    private async Task DrainApplicationsAsync()
+    {
+        while (true)
         {
-            db.Phones.Add(new PhoneEntity
+            var batch = new List<PendingApplication>();
+            while (batch.Count < MaxGroupCommit && _pendingApplications.TryDequeue(out var next))
             {
-                PhoneId = phone.PhoneId,
-                Model = phone.Model,
-                Os = phone.Os,
-                DeviceSecretHash = phone.DeviceSecretHash,
-                PersonId = phone.PersonId,
-                CreatedAt = phone.CreatedAt,
+                batch.Add(next);
+            }
+
+            if (batch.Count == 0)
+            {
+                Volatile.Write(ref _applicationWriterActive, 0);
+
+                // A caller may have enqueued after the last dequeue but before the flag was cleared.
+                if (_pendingApplications.IsEmpty || Interlocked.CompareExchange(ref _applicationWriterActive, 1, 0) != 0)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            try
+            {
+                var results = await WriteApplicationsAsync(batch);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Result.TrySetResult(results[i]);
+                }
+            }
+            catch (DbUpdateException)
+            {
+                // Another writer (another node) raced us on a unique key: fall back to one transaction each,
+                // so only the real duplicate is refused.
+                foreach (var one in batch)
+                {
+                    try
+                    {
+                        one.Result.TrySetResult((await WriteApplicationsAsync([one]))[0]);
+                    }
+                    catch (DbUpdateException)
+                    {
+                        one.Result.TrySetResult(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        one.Result.TrySetException(ex);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var one in batch)
+                {
+                    one.Result.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    private async Task<bool[]> WriteApplicationsAsync(IReadOnlyList<PendingApplication> batch)
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var nonces = batch.Select(b => b.Application.Nonce).ToArray();
+        var seen = (await db.Applications.Where(a => nonces.Contains(a.Nonce)).Select(a => a.Nonce).ToListAsync()).ToHashSet(StringComparer.Ordinal);
+        var phoneIds = batch.Select(b => b.Phone.PhoneId).Distinct().ToArray();
+        var phones = await db.Phones.Where(p => phoneIds.Contains(p.PhoneId)).ToDictionaryAsync(p => p.PhoneId, StringComparer.Ordinal);
+        var results = new bool[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (application, phone) = (batch[i].Application, batch[i].Phone);
+            if (!seen.Add(application.Nonce))
+            {
+                continue;
+            }
+
+            if (!phones.TryGetValue(phone.PhoneId, out var existing))
+            {
+                existing = new PhoneEntity
+                {
+                    PhoneId = phone.PhoneId,
+                    Model = phone.Model,
+                    Os = phone.Os,
+                    DeviceSecretHash = phone.DeviceSecretHash,
+                    PersonId = phone.PersonId,
+                    CreatedAt = phone.CreatedAt,
+                };
+                db.Phones.Add(existing);
+                phones.Add(phone.PhoneId, existing);
+            }
+            else
+            {
+                existing.Model = phone.Model;
+                existing.Os = phone.Os;
+                existing.DeviceSecretHash = phone.DeviceSecretHash;
+                existing.PersonId = phone.PersonId;
+            }
+
+            db.Applications.Add(new ApplicationEntity
+            {
+                Id = application.Id,
+                PersonId = application.PersonId,
+                PhoneId = application.PhoneId,
+                CardSigningSerial = application.CardSigningSerial,
+                Nonce = application.Nonce,
+                KeysJson = JsonSerializer.Serialize(application.Keys.Select(k => new StoredKey((int)k.Kind, k.SubjectPublicKeyInfo))),
+                Status = (int)ApplicationStatus.Queued,
+                AcceptedAt = application.AcceptedAt,
+                ProcessAfter = application.ProcessAfter,
+                Email = application.Email,
             });
-        }
-        else
-        {
-            existing.Model = phone.Model;
-            existing.Os = phone.Os;
-            existing.DeviceSecretHash = phone.DeviceSecretHash;
-            existing.PersonId = phone.PersonId;
+            results[i] = true;
         }
 
-        db.Applications.Add(new ApplicationEntity
-        {
-            Id = application.Id,
-            PersonId = application.PersonId,
-            PhoneId = application.PhoneId,
-            CardSigningSerial = application.CardSigningSerial,
-            Nonce = application.Nonce,
-            KeysJson = JsonSerializer.Serialize(application.Keys.Select(k => new StoredKey((int)k.Kind, k.SubjectPublicKeyInfo))),
-            Status = (int)ApplicationStatus.Queued,
-            AcceptedAt = application.AcceptedAt,
-            ProcessAfter = application.ProcessAfter,
-            Email = application.Email,
-        });
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException)
-        {
-            // A concurrent submission of the same nonce won the unique index.
-            return false;
-        }
-
-        await tx.CommitAsync(ct);
-        return true;
+        await db.SaveChangesAsync();
+        await tx.CommitAsync();
+        return results;
     }
 
     public async Task<IReadOnlyList<ApplicationRecord>> ClaimDueApplicationsAsync(DateTimeOffset now, int max, CancellationToken ct)
@@ -132,46 +233,68 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         var notified = new HashSet<string>(StringComparer.Ordinal);
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+
+        // One read for the whole batch: every live phone certificate of these persons (the batch's own new
+        // certificates included, since the CA recorded them as Issued) and the applications themselves.
+        var personIds = outcomes.Select(o => o.PersonId).Distinct().ToArray();
+        var live = await db.Certificates
+            .Where(c => personIds.Contains(c.PersonId)
+                && (c.Kind == (int)CertificateKind.PhoneSigning || c.Kind == (int)CertificateKind.PhoneAuth)
+                && (c.Status == (int)CertificateStatus.Issued || c.Status == (int)CertificateStatus.Active))
+            .ToListAsync(ct);
+        var livePerPerson = live.ToLookup(c => c.PersonId);
+        var applicationIds = outcomes.Select(o => o.ApplicationId).ToArray();
+        var applications = await db.Applications.Where(a => applicationIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        var toWipe = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+
         for (var index = 0; index < outcomes.Count; index++)
         {
             var outcome = outcomes[index];
 
-            // Certificates of later outcomes in this batch (already recorded as Issued) supersede this one's, never the reverse.
-            var newSerials = outcomes.Skip(index).SelectMany(o => o.Certificates).Select(c => c.Serial).ToArray();
-            var newKinds = outcome.Certificates.Select(c => (int)c.Kind).ToArray();
+            // Certificates of later outcomes in this batch supersede this one's, never the reverse.
+            var protectedSerials = outcomes.Skip(index).SelectMany(o => o.Certificates).Select(c => c.Serial).ToHashSet(StringComparer.Ordinal);
+            var newKinds = outcome.Certificates.Select(c => (int)c.Kind).ToHashSet();
 
             // One phone at a time: every phone certificate of this person on another phone is revoked,
             // and on this phone the older certificate of a kind just re-issued is replaced.
-            var superseded = await db.Certificates
-                .Where(c => c.PersonId == outcome.PersonId
-                    && (c.Kind == (int)CertificateKind.PhoneSigning || c.Kind == (int)CertificateKind.PhoneAuth)
-                    && (c.Status == (int)CertificateStatus.Issued || c.Status == (int)CertificateStatus.Active)
-                    && !newSerials.Contains(c.Serial)
-                    && (c.PhoneId != outcome.PhoneId || newKinds.Contains(c.Kind)))
-                .ToListAsync(ct);
-            foreach (var old in superseded)
+            foreach (var old in livePerPerson[outcome.PersonId])
             {
+                if (old.Status == (int)CertificateStatus.Revoked || protectedSerials.Contains(old.Serial)
+                    || (old.PhoneId == outcome.PhoneId && !newKinds.Contains(old.Kind)))
+                {
+                    continue;
+                }
+
                 old.Status = (int)CertificateStatus.Revoked;
                 old.RevokedAt = outcome.CompletedAt;
                 old.RevocationReason = old.PhoneId == outcome.PhoneId ? "superseded" : "device-changed";
-            }
-
-            var oldPhones = superseded.Where(c => c.PhoneId is not null && c.PhoneId != outcome.PhoneId).Select(c => c.PhoneId!).Distinct().ToArray();
-            if (oldPhones.Length > 0)
-            {
-                var phones = await db.Phones.Where(p => oldPhones.Contains(p.PhoneId)).ToListAsync(ct);
-                foreach (var phone in phones)
+                if (old.PhoneId is not null && old.PhoneId != outcome.PhoneId)
                 {
-                    phone.WipeRequested = true;
-                    db.Notifications.Add(ToEntity(Notices.Wipe(phone.PhoneId, outcome.CompletedAt)));
-                    notified.Add(phone.PhoneId);
+                    toWipe[old.PhoneId] = outcome.CompletedAt;
                 }
             }
 
-            await db.Applications.Where(a => a.Id == outcome.ApplicationId)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Issued).SetProperty(a => a.CompletedAt, outcome.CompletedAt), ct);
+            // A phone that receives certificates keeps its SE, even if an earlier outcome of this batch superseded it.
+            toWipe.Remove(outcome.PhoneId);
+            if (applications.TryGetValue(outcome.ApplicationId, out var application))
+            {
+                application.Status = (int)ApplicationStatus.Issued;
+                application.CompletedAt = outcome.CompletedAt;
+            }
+
             db.Notifications.Add(ToEntity(outcome.Notification));
             notified.Add(outcome.PhoneId);
+        }
+
+        if (toWipe.Count > 0)
+        {
+            var wipeIds = toWipe.Keys.ToArray();
+            foreach (var phone in await db.Phones.Where(p => wipeIds.Contains(p.PhoneId)).ToListAsync(ct))
+            {
+                phone.WipeRequested = true;
+                db.Notifications.Add(ToEntity(Notices.Wipe(phone.PhoneId, toWipe[phone.PhoneId])));
+                notified.Add(phone.PhoneId);
+            }
         }
 
         await db.SaveChangesAsync(ct);
@@ -315,4 +438,9 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
     };
 
     private sealed record StoredKey(int Kind, byte[] Spki);
+
+    private sealed record PendingApplication(ApplicationRecord Application, PhoneRecord Phone)
+    {
+        public TaskCompletionSource<bool> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

@@ -29,6 +29,32 @@ public static partial class Problems
 
     public static IResult Bad(string code, string message) => From(MjpkiException.BadRequest(code, message));
 
+    /// <summary>
+    /// Problems the framework writes itself (status code pages, e.g. Kestrel's 413 for an oversized body that the
+    /// endpoint never sees as an exception) get the documented <c>code</c> too.
+    /// </summary>
+    public static void Customize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Extensions.ContainsKey("code"))
+        {
+            return;
+        }
+
+        var code = problem.Status switch
+        {
+            StatusCodes.Status400BadRequest => "bad-request",
+            StatusCodes.Status413PayloadTooLarge => "body-too-large",
+            >= 500 => "internal",
+            _ => null,
+        };
+        if (code is not null)
+        {
+            problem.Type = TypeBase + code;
+            problem.Extensions["code"] = code;
+        }
+    }
+
     /// <summary>The exception handler: known errors keep their message; anything else becomes a bare 500.</summary>
     public static async Task HandleAsync(HttpContext context)
     {
@@ -42,12 +68,13 @@ public static partial class Problems
                 break;
             case BadHttpRequestException bad:
                 // Oversized or unreadable bodies: the status code Kestrel chose (400/413) with a plain message.
-                result = Results.Problem(statusCode: bad.StatusCode, title: bad.StatusCode == 413 ? "The request body is too large." : "The request could not be read.", type: TypeBase + (bad.StatusCode == 413 ? "body-too-large" : "bad-request"));
+                var badCode = bad.StatusCode == 413 ? "body-too-large" : "bad-request";
+                result = Results.Problem(statusCode: bad.StatusCode, title: bad.StatusCode == 413 ? "The request body is too large." : "The request could not be read.", type: TypeBase + badCode, extensions: new Dictionary<string, object?> { ["code"] = badCode });
                 break;
             default:
                 // Log the type only: messages of arbitrary exceptions may carry input data.
                 LogUnhandled(logger, error?.GetType().FullName ?? "unknown", context.TraceIdentifier);
-                result = Results.Problem(statusCode: 500, title: "Internal error. Quote the trace id when reporting it.", type: TypeBase + "internal", extensions: new Dictionary<string, object?> { ["traceId"] = context.TraceIdentifier });
+                result = Results.Problem(statusCode: 500, title: "Internal error. Quote the trace id when reporting it.", type: TypeBase + "internal", extensions: new Dictionary<string, object?> { ["code"] = "internal", ["traceId"] = context.TraceIdentifier });
                 break;
         }
 

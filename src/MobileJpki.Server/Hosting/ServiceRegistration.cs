@@ -31,7 +31,7 @@ public static class ServiceRegistration
         });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
 
         services.AddSingleton(sp => new SandboxClock(TimeProvider.System));
         services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<SandboxClock>());
@@ -39,7 +39,7 @@ public static class ServiceRegistration
         services.AddSingleton(ra);
         services.AddSingleton(new ProcessingWindow(ra.Window));
 
-        services.AddPooledDbContextFactory<MjpkiDbContext>(o => o.UseSqlite(storage.ConnectionString));
+        services.AddPooledDbContextFactory<MjpkiDbContext>(o => o.UseSqlite(storage.ConnectionString).AddInterceptors(new SqlitePragmas()));
         services.AddSingleton<StorageAuthority>();
         services.AddSingleton<IRaStore>(sp => sp.GetRequiredService<StorageAuthority>());
         services.AddSingleton<ICertificateLedger>(sp => sp.GetRequiredService<StorageAuthority>());

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using MobileJpki.Cli;
 
 var root = new RootCommand("mjpki — MobileJpki command line: municipal office, virtual phones, the portal app, the sandbox.");
@@ -7,4 +8,12 @@ PhoneCommands.Add(root);
 AppCommands.Add(root);
 SandboxCommands.Add(root);
 DemoCommand.Add(root);
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
+{
+    // Usage errors fail like every other failure: one line on stderr, exit 1 (`--help` lists the options).
+    await Console.Error.WriteLineAsync("mjpki: " + string.Join(" ", parse.Errors.Select(e => e.Message)).ReplaceLineEndings(" ") + " (see --help)");
+    return 1;
+}
+
+return await parse.InvokeAsync();

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace MobileJpki.Cli.Tests;
+
+/// <summary>
+/// The real server as a child process (the Server dll and its appsettings.json in this test's output), on a free
+/// loopback port, with its SQLite file and data directory in a temp directory of its own; killed and deleted on dispose.
+/// One per test class (<see cref="IClassFixture{TFixture}"/>).
+/// </summary>
+public sealed class ServerProcess : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private readonly StringBuilder _log = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Process? _process;
+
+    public ServerProcess()
+    {
+        Root = Directory.CreateTempSubdirectory("mjpki-cli-tests-").FullName;
+        Port = FreePort();
+        Url = $"http://127.0.0.1:{Port}";
+    }
+
+    public string Root { get; }
+
+    public int Port { get; }
+
+    public string Url { get; }
+
+    public string DatabasePath => Path.Combine(Root, "s.db");
+
+    /// <summary>What the server printed so far (for failure messages).</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static string BinDirectory => AppContext.BaseDirectory;
+
+    public async Task InitializeAsync()
+    {
+        var dll = Path.Combine(BinDirectory, "MobileJpki.Server.dll");
+        Assert.True(File.Exists(dll), $"{dll} is not in the test output");
+        Assert.True(File.Exists(Path.Combine(BinDirectory, "appsettings.json")), "the server's appsettings.json is not in the test output");
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var arg in new[]
+        {
+            dll,
+            "--contentRoot", BinDirectory,
+            "--urls", Url,
+            $"--Storage:ConnectionString=Data Source={DatabasePath}",
+            $"--Pki:DataDirectory={Root}",
+            $"--Pki:BaseUrl={Url}",
+            "--Sandbox:Enabled=true",
+            "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // The content root (and so appsettings.json) is the dll's directory; the working directory is the temp directory.
+        start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+        start.Environment.Remove("DOTNET_ENVIRONMENT");
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
+        _process.StandardInput.Close();
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.EnableRaisingEvents = true;
+        _process.Exited += (_, _) => _started.TrySetException(new InvalidOperationException("the server exited during start"));
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        try
+        {
+            await _started.Task.WaitAsync(StartTimeout);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"The server did not start: {e.Message}\n{Log}", e);
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
+        Assert.Equal("ok", await http.GetStringAsync("/healthz"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS temp cleaner.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+
+        if (line.Contains("Application started", StringComparison.Ordinal))
+        {
+            _started.TrySetResult();
+        }
+    }
+}
+
+/// <summary>What one run of <c>mjpki</c> did.</summary>
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>Runs the real CLI: <c>dotnet mjpki.dll …</c> with stdin closed and both streams captured.</summary>
+public static class Mjpki
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
+
+    public static async Task<CliResult> RunAsync(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.ArgumentList.Add(Path.Combine(ServerProcess.BinDirectory, "mjpki.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start mjpki");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new Xunit.Sdk.XunitException($"mjpki {string.Join(' ', args)} did not finish in {Timeout}:\n{await stdout}\n{await stderr}");
+        }
+
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>A failure as the contract says: non-zero exit, one line on stderr starting "mjpki:", no stack trace.</summary>
+    public static string AssertOneLineFailure(CliResult result)
+    {
+        Assert.True(result.ExitCode != 0, result.ToString());
+        var line = Assert.Single(result.StderrLines);
+        Assert.StartsWith("mjpki:", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stdout, StringComparison.Ordinal);
+        return line;
+    }
+
+    public static void AssertSuccess(CliResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(result.Stderr.Trim().Length == 0, result.ToString());
+    }
+}

@@ -27,23 +27,7 @@ public static class Basic4InfoCodec
         info.Validate();
 
         var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
-        {
-            WriteOtherName(writer, Oids.Basic4Name, info.Name);
-            if (info.NameAlt is not null)
-            {
-                WriteOtherName(writer, Oids.Basic4NameAlt, info.NameAlt);
-            }
-
-            WriteOtherName(writer, Oids.Basic4Gender, ((int)info.Gender).ToString(CultureInfo.InvariantCulture));
-            WriteOtherName(writer, Oids.Basic4BirthDate, info.BirthDate.ToString(BirthDateFormat, CultureInfo.InvariantCulture));
-            WriteOtherName(writer, Oids.Basic4Address, info.Address);
-            if (info.AddressAlt is not null)
-            {
-                WriteOtherName(writer, Oids.Basic4AddressAlt, info.AddressAlt);
-            }
-        }
-
+        WriteGeneralNames(writer, info);
         return new X509Extension(SubjectAltNameOid, writer.Encode(), critical: false);
     }
 
@@ -134,6 +118,27 @@ public static class Basic4InfoCodec
 
         info = candidate;
         return true;
+    }
+
+    /// <summary>Writes the subjectAltName value (GeneralNames) for facts the caller has already validated.</summary>
+    internal static void WriteGeneralNames(AsnWriter writer, Basic4Info info)
+    {
+        using (writer.PushSequence())
+        {
+            WriteOtherName(writer, Oids.Basic4Name, info.Name);
+            if (info.NameAlt is not null)
+            {
+                WriteOtherName(writer, Oids.Basic4NameAlt, info.NameAlt);
+            }
+
+            WriteOtherName(writer, Oids.Basic4Gender, ((int)info.Gender).ToString(CultureInfo.InvariantCulture));
+            WriteOtherName(writer, Oids.Basic4BirthDate, info.BirthDate.ToString(BirthDateFormat, CultureInfo.InvariantCulture));
+            WriteOtherName(writer, Oids.Basic4Address, info.Address);
+            if (info.AddressAlt is not null)
+            {
+                WriteOtherName(writer, Oids.Basic4AddressAlt, info.AddressAlt);
+            }
+        }
     }
 
     private static bool IsBasic4Oid(string oid) => oid is Oids.Basic4Name or Oids.Basic4NameAlt or Oids.Basic4Gender

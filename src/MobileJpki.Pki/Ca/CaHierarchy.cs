@@ -7,15 +7,17 @@ namespace MobileJpki.Pki;
 /// <summary>The two self-signed sandbox roots (digital signature, user authentication), their keys and public URLs.</summary>
 public sealed class CaHierarchy : IDisposable
 {
-    private readonly string _baseUrl;
     private readonly Root _signing;
     private readonly Root _auth;
+    private readonly IssuingCa _signingIssuer;
+    private readonly IssuingCa _authIssuer;
 
     private CaHierarchy(string baseUrl, Root signing, Root auth)
     {
-        _baseUrl = baseUrl;
         _signing = signing;
         _auth = auth;
+        _signingIssuer = new IssuingCa(Hierarchy.Signing, signing.Certificate, signing.KeyIdentifier, baseUrl);
+        _authIssuer = new IssuingCa(Hierarchy.Auth, auth.Certificate, auth.KeyIdentifier, baseUrl);
     }
 
     /// <summary>Loads both roots from <c>{DataDirectory}/ca/{sign|auth}.cer</c>, creating any that is missing.</summary>
@@ -67,11 +69,19 @@ public sealed class CaHierarchy : IDisposable
     /// <summary>The root's subjectKeyIdentifier, which every certificate it issues names as its authorityKeyIdentifier.</summary>
     public X509SubjectKeyIdentifierExtension KeyIdentifierFor(Hierarchy hierarchy) => RootFor(hierarchy).KeyIdentifier;
 
-    public string CaIssuersUrl(Hierarchy hierarchy) => $"{_baseUrl}/ca/{hierarchy.WireName()}.cer";
+    public string CaIssuersUrl(Hierarchy hierarchy) => IssuingCaFor(hierarchy).CaIssuersUrl;
 
-    public string OcspUrl(Hierarchy hierarchy) => $"{_baseUrl}/ocsp/{hierarchy.WireName()}";
+    public string OcspUrl(Hierarchy hierarchy) => IssuingCaFor(hierarchy).OcspUrl;
 
-    public string CrlUrl(Hierarchy hierarchy) => $"{_baseUrl}/crl/{hierarchy.WireName()}.crl";
+    public string CrlUrl(Hierarchy hierarchy) => IssuingCaFor(hierarchy).CrlUrl;
+
+    /// <summary>The root's issuance constants (name, key identifier, URLs, pre-encoded extensions).</summary>
+    internal IssuingCa IssuingCaFor(Hierarchy hierarchy) => hierarchy switch
+    {
+        Hierarchy.Signing => _signingIssuer,
+        Hierarchy.Auth => _authIssuer,
+        _ => throw new ArgumentOutOfRangeException(nameof(hierarchy)),
+    };
 
     public void Dispose()
     {

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using MobileJpki.Core;
 
 namespace MobileJpki.Pki;
@@ -10,9 +9,9 @@ namespace MobileJpki.Pki;
 /// <list type="number">
 /// <item>Check the request against the kind's rules (bad requests are rejected before any work).</item>
 /// <item>Choose the serial and validity; build the TBSCertificate.</item>
-/// <item>Lint a copy carrying a placeholder signature; the CA key is not touched, so a linter failure costs nothing and
+/// <item>Lint the TBS bytes with an independent parser; the CA key is not touched, so a linter failure costs nothing and
 /// signs nothing.</item>
-/// <item>The caller stores the serial and the lint certificate (so a serial is never used twice, even after a crash).</item>
+/// <item>The caller stores the serial and the TBS (so a serial is never used twice, even after a crash).</item>
 /// <item>Sign the exact linted TBS once with the root's key and assemble the certificate.</item>
 /// </list>
 /// Stateless apart from the injected CA and clock, so one instance serves concurrent requests.
@@ -71,21 +70,43 @@ public sealed class CertificateIssuer
             throw MjpkiException.BadRequest("not-after-cap-passed", "The card certificate this one derives from has already expired.");
         }
 
-        var serial = SerialNumbers.New();
-        var certificateRequest = BuildRequest(profile, request);
-        var generator = new TbsCapturingGenerator();
-        using var lintCertificate = certificateRequest.Create(
-            _ca.CertificateFor(profile.Hierarchy).SubjectName,
-            generator,
+        // Without the request check (tests only) the key is not known to be RSA, but it must still be one DER value.
+        if (!SubjectPublicKeyInfos.TryReadSubjectPublicKey(request.SubjectPublicKeyInfo, out var subjectPublicKey))
+        {
+            throw MjpkiException.BadRequest("invalid-public-key", "The public key is not a DER SubjectPublicKeyInfo.");
+        }
+
+        if (!validateRequest)
+        {
+            // The SAN is written from the request, not the profile, so that a Person on an auth kind reaches the linter and
+            // is caught there; its facts must still be encodable.
+            request.Person?.Validate();
+        }
+
+        // RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits, as X509SubjectKeyIdentifierExtension computes it.
+        Span<byte> keyIdentifier = stackalloc byte[SHA1.HashSizeInBytes];
+        SHA1.HashData(subjectPublicKey.Span, keyIdentifier);
+
+        Span<byte> handleBytes = stackalloc byte[TbsCertificateWriter.HandleBytes];
+        var serial = SerialNumbers.New(handleBytes);
+        Span<char> handle = stackalloc char[TbsCertificateWriter.HandleBytes * 2];
+        Convert.TryToHexStringLower(handleBytes, handle, out _);
+
+        var tbs = TbsCertificateWriter.Write(
+            request.Kind,
+            _ca.IssuingCaFor(profile.Hierarchy),
+            serial,
+            handle,
             issuedAt,
             notAfter,
-            serial);
-        var tbs = generator.Tbs ?? throw new InvalidOperationException("The certificate builder did not hand over its TBSCertificate.");
+            request.SubjectPublicKeyInfo,
+            keyIdentifier,
+            request.Person);
 
-        // Step 3: lint before any signature.
-        ProfileLinter.Check(lintCertificate, profile, request, _ca, serial, issuedAt);
+        // Step 3: lint the exact bytes that will be signed, before any signature.
+        ProfileLinter.Check(tbs, profile, request, _ca, serial, issuedAt);
 
-        return new PreparedCertificate(_ca, request.Kind, serial, tbs, lintCertificate.RawData, issuedAt, notAfter);
+        return new PreparedCertificate(_ca, request.Kind, serial, tbs, issuedAt, notAfter);
     }
 
     private static void ValidateRequest(IssueRequest request, DateTimeOffset issuedAt)
@@ -128,63 +149,5 @@ public sealed class CertificateIssuer
         {
             throw MjpkiException.BadRequest("not-after-cap-required", "A phone certificate needs the card certificate's expiry.");
         }
-    }
-
-    private CertificateRequest BuildRequest(CertificateProfile profile, IssueRequest request)
-    {
-        PublicKey publicKey;
-        try
-        {
-            publicKey = PublicKey.CreateFromSubjectPublicKeyInfo(request.SubjectPublicKeyInfo, out var read);
-            if (read != request.SubjectPublicKeyInfo.Length)
-            {
-                throw MjpkiException.BadRequest("invalid-public-key", "The public key has trailing data.");
-            }
-        }
-        catch (CryptographicException e)
-        {
-            throw new MjpkiException(ErrorKind.BadRequest, "invalid-public-key", "The public key is not a DER SubjectPublicKeyInfo.", e);
-        }
-
-        var hierarchy = profile.Hierarchy;
-        var certificateRequest = new CertificateRequest(SubjectName(profile), publicKey, HashAlgorithmName.SHA256);
-        var extensions = certificateRequest.CertificateExtensions;
-        extensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        extensions.Add(new X509KeyUsageExtension(profile.KeyUsage, true));
-        if (profile.ExtendedKeyUsages.Count > 0)
-        {
-            var usages = new OidCollection();
-            foreach (var usage in profile.ExtendedKeyUsages)
-            {
-                usages.Add(new Oid(usage));
-            }
-
-            extensions.Add(new X509EnhancedKeyUsageExtension(usages, false));
-        }
-
-        extensions.Add(X509Encoding.CertificatePolicies(profile.PolicyOid));
-
-        // Built from the request, not the profile, so that a Person on an auth kind reaches the linter and is caught there.
-        if (request.Person is not null)
-        {
-            extensions.Add(Basic4InfoCodec.ToSubjectAltName(request.Person));
-        }
-
-        extensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, false));
-        extensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(_ca.KeyIdentifierFor(hierarchy)));
-        extensions.Add(new X509AuthorityInformationAccessExtension([_ca.OcspUrl(hierarchy)], [_ca.CaIssuersUrl(hierarchy)]));
-        extensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([_ca.CrlUrl(hierarchy)]));
-        return certificateRequest;
-    }
-
-    /// <summary>C=JP, O=JPKI Sandbox, OU=kind, CN=random: the DN is a handle, never personal data.</summary>
-    private static X500DistinguishedName SubjectName(CertificateProfile profile)
-    {
-        var builder = new X500DistinguishedNameBuilder();
-        builder.AddCountryOrRegion("JP");
-        builder.AddOrganizationName("JPKI Sandbox");
-        builder.AddOrganizationalUnitName(profile.OrganizationalUnit);
-        builder.AddCommonName(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10)));
-        return builder.Build();
     }
 }

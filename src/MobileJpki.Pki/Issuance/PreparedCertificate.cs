@@ -5,28 +5,31 @@ namespace MobileJpki.Pki;
 /// <summary>A linted, not yet signed certificate: the output of <see cref="CertificateIssuer.Prepare"/>.</summary>
 /// <remarks>
 /// Only the issuer can create one, so whatever <see cref="CertificateIssuer.Sign"/> signs has passed the linter.
-/// Arrays are copied in and out for the same reason: a caller cannot alter the bytes between lint and signature.
+/// The issuer hands over arrays nobody else holds; arrays are copied on the way out, so a caller cannot alter the
+/// bytes between lint and signature.
 /// </remarks>
 public sealed class PreparedCertificate
 {
+    /// <summary>The size of a real RSA-2048 signature, so the lint copy has the final certificate's shape.</summary>
+    private const int PlaceholderSignatureLength = 256;
+
     private readonly byte[] _serial;
     private readonly byte[] _tbs;
-    private readonly byte[] _lintCertificate;
 
+    /// <param name="serial">Owned from now on: the caller must not keep or change it.</param>
+    /// <param name="tbsCertificate">Owned from now on: the caller must not keep or change it.</param>
     internal PreparedCertificate(
         CaHierarchy issuer,
         CertificateKind kind,
         byte[] serial,
         byte[] tbsCertificate,
-        byte[] lintCertificate,
         DateTimeOffset notBefore,
         DateTimeOffset notAfter)
     {
         Issuer = issuer;
         Kind = kind;
-        _serial = (byte[])serial.Clone();
-        _tbs = (byte[])tbsCertificate.Clone();
-        _lintCertificate = (byte[])lintCertificate.Clone();
+        _serial = serial;
+        _tbs = tbsCertificate;
         SerialHex = SerialNumbers.ToHex(serial);
         NotBefore = notBefore;
         NotAfter = notAfter;
@@ -44,8 +47,9 @@ public sealed class PreparedCertificate
     /// <summary>DER TBSCertificate exactly as it will be signed.</summary>
     public byte[] TbsCertificate => (byte[])_tbs.Clone();
 
-    /// <summary>The linted copy: the same TBS with a placeholder signature (worth storing before signing, as Boulder does).</summary>
-    public byte[] LintCertificate => (byte[])_lintCertificate.Clone();
+    /// <summary>The linted TBS as a certificate with a zero placeholder signature (worth storing before signing, as Boulder does).</summary>
+    /// <remarks>Built on each call; the linter checked the TBS itself, which this wraps unchanged.</remarks>
+    public byte[] LintCertificate => X509Encoding.AssembleCertificate(_tbs, new byte[PlaceholderSignatureLength]);
 
     public DateTimeOffset NotBefore { get; }
 

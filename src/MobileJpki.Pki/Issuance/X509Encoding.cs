@@ -1,18 +1,17 @@
 using System.Formats.Asn1;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace MobileJpki.Pki;
 
-/// <summary>The few X.509 structures the BCL has no type for: certificate policies and reading CRL distribution points.</summary>
+/// <summary>The X.509 encodings the issuer writes itself: extensions, the algorithm identifier and the outer certificate.</summary>
 internal static class X509Encoding
 {
     public const string CertificatePoliciesOid = "2.5.29.32";
     public const string CrlDistributionPointsOid = "2.5.29.31";
     public const string Sha256WithRsaOid = "1.2.840.113549.1.1.11";
 
-    private static readonly Asn1Tag Context0 = new(TagClass.ContextSpecific, 0, isConstructed: true);
-    private static readonly Asn1Tag UriTag = new(TagClass.ContextSpecific, 6);
+    private const byte SequenceTag = 0x30;
+    private const byte BitStringTag = 0x03;
 
     /// <summary>AlgorithmIdentifier { sha256WithRSAEncryption, NULL }, as in both the TBS and the outer certificate.</summary>
     public static readonly byte[] Sha256WithRsaAlgorithmIdentifier = BuildSha256WithRsa();
@@ -29,74 +28,87 @@ internal static class X509Encoding
         return new X509Extension(CertificatePoliciesOid, writer.Encode(), critical: false);
     }
 
-    /// <summary>Policy OIDs of a certificatePolicies value; null when it is malformed.</summary>
-    public static List<string>? ReadPolicies(ReadOnlyMemory<byte> value)
+    /// <summary>Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }, as DER.</summary>
+    public static byte[] EncodeExtension(X509Extension extension)
     {
-        try
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
         {
-            var reader = new AsnReader(value, AsnEncodingRules.DER);
-            var policies = reader.ReadSequence();
-            reader.ThrowIfNotEmpty();
-            var result = new List<string>();
-            while (policies.HasData)
+            writer.WriteObjectIdentifier(extension.Oid!.Value!);
+            if (extension.Critical)
             {
-                var policy = policies.ReadSequence();
-                result.Add(policy.ReadObjectIdentifier());
+                // DER omits a DEFAULT value, so only critical = TRUE is ever written.
+                writer.WriteBoolean(true);
             }
 
-            return result;
+            writer.WriteOctetString(extension.RawData);
         }
-        catch (AsnContentException)
-        {
-            return null;
-        }
-    }
 
-    /// <summary>URIs of the fullName distribution points; null when malformed or using forms we never issue.</summary>
-    public static List<string>? ReadCrlDistributionUris(ReadOnlyMemory<byte> value)
-    {
-        try
-        {
-            var reader = new AsnReader(value, AsnEncodingRules.DER);
-            var points = reader.ReadSequence();
-            reader.ThrowIfNotEmpty();
-            var result = new List<string>();
-            while (points.HasData)
-            {
-                var point = points.ReadSequence();
-                var name = point.ReadSequence(Context0);
-                var fullName = name.ReadSequence(Context0);
-                while (fullName.HasData)
-                {
-                    result.Add(fullName.ReadCharacterString(UniversalTagNumber.IA5String, UriTag));
-                }
-
-                if (name.HasData || point.HasData)
-                {
-                    return null;
-                }
-            }
-
-            return result;
-        }
-        catch (AsnContentException)
-        {
-            return null;
-        }
+        return writer.Encode();
     }
 
     /// <summary>Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }.</summary>
     public static byte[] AssembleCertificate(ReadOnlySpan<byte> tbs, ReadOnlySpan<byte> signature)
     {
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
+        var certificate = CertificateShell(tbs, signature.Length, out var signatureOffset);
+        signature.CopyTo(certificate.AsSpan(signatureOffset));
+        return certificate;
+    }
+
+    /// <summary>
+    /// The certificate with its signature left as zeros at <paramref name="signatureOffset"/>, sized exactly, so the
+    /// signer can write the signature in place (one allocation, one copy of the TBS).
+    /// </summary>
+    /// <param name="tbs">The DER TBSCertificate; it is copied as is (the caller built and linted it).</param>
+    public static byte[] CertificateShell(ReadOnlySpan<byte> tbs, int signatureLength, out int signatureOffset)
+    {
+        // BIT STRING contents: the unused-bits count (0) then the signature.
+        var bitStringContents = signatureLength + 1;
+        var bitStringLength = 1 + LengthOfLength(bitStringContents) + bitStringContents;
+        var contents = tbs.Length + Sha256WithRsaAlgorithmIdentifier.Length + bitStringLength;
+        var certificate = new byte[1 + LengthOfLength(contents) + contents];
+
+        var span = certificate.AsSpan();
+        span[0] = SequenceTag;
+        var offset = 1 + WriteLength(span[1..], contents);
+        tbs.CopyTo(span[offset..]);
+        offset += tbs.Length;
+        Sha256WithRsaAlgorithmIdentifier.CopyTo(span[offset..]);
+        offset += Sha256WithRsaAlgorithmIdentifier.Length;
+        span[offset++] = BitStringTag;
+        offset += WriteLength(span[offset..], bitStringContents);
+        span[offset++] = 0;
+        signatureOffset = offset;
+        return certificate;
+    }
+
+    private static int LengthOfLength(int length) => length switch
+    {
+        < 0x80 => 1,
+        <= 0xFF => 2,
+        <= 0xFFFF => 3,
+        <= 0xFFFFFF => 4,
+        _ => 5,
+    };
+
+    /// <summary>DER definite length: short form below 128, else the minimal big-endian long form.</summary>
+    private static int WriteLength(Span<byte> destination, int length)
+    {
+        var size = LengthOfLength(length);
+        if (size == 1)
         {
-            writer.WriteEncodedValue(tbs);
-            writer.WriteEncodedValue(Sha256WithRsaAlgorithmIdentifier);
-            writer.WriteBitString(signature);
+            destination[0] = (byte)length;
+            return 1;
         }
 
-        return writer.Encode();
+        destination[0] = (byte)(0x80 | (size - 1));
+        for (var i = size - 1; i >= 1; i--)
+        {
+            destination[i] = (byte)length;
+            length >>= 8;
+        }
+
+        return size;
     }
 
     private static byte[] BuildSha256WithRsa()
@@ -110,38 +122,4 @@ internal static class X509Encoding
 
         return writer.Encode();
     }
-}
-
-/// <summary>Captures the to-be-signed bytes instead of signing them, so the lint copy costs no CA key operation.</summary>
-/// <remarks>One instance per certificate: it holds the captured TBS.</remarks>
-internal sealed class TbsCapturingGenerator : X509SignatureGenerator
-{
-    /// <summary>The size of a real RSA-2048 signature, so the lint copy has the final certificate's shape.</summary>
-    private const int PlaceholderSignatureLength = 256;
-
-    public byte[]? Tbs { get; private set; }
-
-    public override byte[] GetSignatureAlgorithmIdentifier(HashAlgorithmName hashAlgorithm)
-    {
-        if (hashAlgorithm != HashAlgorithmName.SHA256)
-        {
-            throw new CryptographicException($"Only SHA-256 is issued, not {hashAlgorithm.Name}.");
-        }
-
-        return (byte[])X509Encoding.Sha256WithRsaAlgorithmIdentifier.Clone();
-    }
-
-    public override byte[] SignData(byte[] data, HashAlgorithmName hashAlgorithm)
-    {
-        if (Tbs is not null)
-        {
-            throw new InvalidOperationException("A capturing generator is for one certificate only.");
-        }
-
-        Tbs = (byte[])data.Clone();
-        return new byte[PlaceholderSignatureLength];
-    }
-
-    protected override PublicKey BuildPublicKey() =>
-        throw new NotSupportedException("The capturing generator cannot self-sign.");
 }

@@ -58,6 +58,14 @@ public static class EnrollmentThroughput
             var rsaRate = MeasureRsaRate(TimeSpan.FromSeconds(3));
             Console.WriteLine($"RSA-2048 signatures/s on {Environment.ProcessorCount} cores: {rsaRate:F0}");
 
+            if (Environment.GetEnvironmentVariable("MJPKI_BENCH_VERIFY") is not null)
+            {
+                var verifier = provider.GetRequiredService<ApplicationVerifier>();
+                var v = Stopwatch.StartNew();
+                await Parallel.ForEachAsync(applications, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (cms, ct) => await verifier.VerifyAsync(cms, ct));
+                Console.WriteLine($"verify only: {v.Elapsed.TotalSeconds:F2}s");
+            }
+
             var sw = Stopwatch.StartNew();
             await Parallel.ForEachAsync(applications, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (cms, ct) => await ra.AcceptAsync(cms, ct));
             var accepted = sw.Elapsed;

@@ -8,9 +8,20 @@ run_dir="$root/.test-run"
 rm -rf "$run_dir"
 mkdir -p "$run_dir"
 
-# System packages the tests use for real (openssl is the reference client of the PKI tests).
+# System packages the tests use for real (openssl is the reference client of the PKI tests), plus what
+# each service file in tests/services adds.
+packages=(openssl)
+services=()
+for f in tests/services/*.sh; do
+  [ -e "$f" ] || continue
+  # shellcheck source=/dev/null
+  . "$f"
+  services+=("$(basename "$f" .sh)")
+done
 missing=()
-command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 if ((${#missing[@]})); then
   echo "Installing: ${missing[*]}"
   if [ "$(id -u)" = 0 ]; then
@@ -19,6 +30,18 @@ if ((${#missing[@]})); then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
+
+stop_services() {
+  for s in "${services[@]}"; do
+    declare -F "stop_$s" >/dev/null && "stop_$s" >/dev/null 2>&1
+  done
+}
+trap stop_services EXIT
+for s in "${services[@]}"; do
+  if declare -F "start_$s" >/dev/null; then
+    "start_$s" || { echo "could not start test service $s"; echo "0 passed, 1 failed"; exit 1; }
+  fi
+done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 fail_build() { echo "$1"; echo "0 passed, 1 failed"; exit 1; }

@@ -109,3 +109,52 @@ public sealed class NotificationEntity
 
     public required string Body { get; set; }
 }
+
+/// <summary>
+/// A message waiting to be delivered (push to the app, Web Push to a browser, e-mail). Written in the same
+/// transaction as the event it reports; delivered at least once; receivers apply it once by its key.
+/// </summary>
+public sealed class OutboxMessageEntity
+{
+    public long Id { get; set; }
+
+    /// <summary>"app", "webpush" or "email".</summary>
+    public required string Channel { get; set; }
+
+    /// <summary>Phone id, Web Push subscription id or e-mail address, per channel.</summary>
+    public required string Recipient { get; set; }
+
+    /// <summary>Unique per logical message, so a retried or duplicated delivery is recognised.</summary>
+    public required string IdempotencyKey { get; set; }
+
+    public required string PayloadJson { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public int Attempts { get; set; }
+
+    public DateTimeOffset NextAttemptAt { get; set; }
+
+    public DateTimeOffset? DeliveredAt { get; set; }
+
+    /// <summary>Why the last attempt failed (no secrets, no message content).</summary>
+    public string? LastError { get; set; }
+}
+
+/// <summary>A browser's Web Push subscription (RFC 8030 endpoint, RFC 8291 keys) for a phone's person.</summary>
+public sealed class WebPushSubscriptionEntity
+{
+    public Guid Id { get; set; }
+
+    public required string PhoneId { get; set; }
+
+    public required string Endpoint { get; set; }
+
+    /// <summary>The browser's P-256 public key (base64url, uncompressed point).</summary>
+    public required string P256dh { get; set; }
+
+    /// <summary>The 16-byte auth secret (base64url).</summary>
+    public required string Auth { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

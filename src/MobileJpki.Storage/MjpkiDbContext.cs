@@ -16,6 +16,10 @@ public sealed class MjpkiDbContext(DbContextOptions<MjpkiDbContext> options) : D
 
     public DbSet<NotificationEntity> Notifications => Set<NotificationEntity>();
 
+    public DbSet<OutboxMessageEntity> Outbox => Set<OutboxMessageEntity>();
+
+    public DbSet<WebPushSubscriptionEntity> WebPushSubscriptions => Set<WebPushSubscriptionEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Instants are stored as UTC milliseconds so every provider can compare and order them in SQL.
@@ -52,6 +56,25 @@ public sealed class MjpkiDbContext(DbContextOptions<MjpkiDbContext> options) : D
             e.Property(a => a.Nonce).HasMaxLength(100);
             e.Property(a => a.CardSigningSerial).HasMaxLength(40);
             e.Property(a => a.Email).HasMaxLength(254);
+        });
+        modelBuilder.Entity<OutboxMessageEntity>(e =>
+        {
+            e.HasKey(o => o.Id);
+            e.HasIndex(o => o.IdempotencyKey).IsUnique();
+            e.HasIndex(o => new { o.DeliveredAt, o.NextAttemptAt });
+            e.Property(o => o.Channel).HasMaxLength(16);
+            e.Property(o => o.Recipient).HasMaxLength(512);
+            e.Property(o => o.IdempotencyKey).HasMaxLength(128);
+            e.Property(o => o.LastError).HasMaxLength(256);
+        });
+        modelBuilder.Entity<WebPushSubscriptionEntity>(e =>
+        {
+            e.HasKey(w => w.Id);
+            e.HasIndex(w => w.PhoneId);
+            e.Property(w => w.PhoneId).HasMaxLength(64);
+            e.Property(w => w.Endpoint).HasMaxLength(1024);
+            e.Property(w => w.P256dh).HasMaxLength(128);
+            e.Property(w => w.Auth).HasMaxLength(64);
         });
         modelBuilder.Entity<NotificationEntity>(e =>
         {

@@ -56,7 +56,19 @@ public sealed partial class RegistrationAuthority(
     /// <summary>利用申請: verify and queue an application; it is issued when the window allows.</summary>
     public async Task<ApplicationRecord> AcceptAsync(byte[] cms, CancellationToken ct)
     {
-        var verified = await verifier.VerifyAsync(cms, ct);
+        using var activity = RaTelemetry.Activities.StartActivity("ra.accept");
+        VerifiedApplication verified;
+        try
+        {
+            verified = await verifier.VerifyAsync(cms, ct);
+        }
+        catch (MjpkiException ex)
+        {
+            RaTelemetry.ApplicationRefused(ex.Code);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Code);
+            throw;
+        }
+
         var phoneId = verified.Content.Device.PhoneId;
         var existing = await store.GetPhoneAsync(phoneId, ct);
         if (existing is { WipeRequested: true })
@@ -92,6 +104,7 @@ public sealed partial class RegistrationAuthority(
             throw MjpkiException.Conflict("replayed-application", "This application was already submitted.");
         }
 
+        RaTelemetry.ApplicationAccepted();
         LogAccepted(logger, application.Id, application.ProcessAfter);
         return application;
     }
@@ -115,6 +128,21 @@ public sealed partial class RegistrationAuthority(
 
     private async Task ProcessBatchAsync(IReadOnlyList<ApplicationRecord> batch, CancellationToken ct)
     {
+        using var activity = RaTelemetry.Activities.StartActivity("ra.issue-batch");
+        activity?.SetTag("mjpki.batch.size", batch.Count);
+        var started = time.GetTimestamp();
+        try
+        {
+            await IssueBatchAsync(batch, ct);
+        }
+        finally
+        {
+            RaTelemetry.BatchIssued(time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task IssueBatchAsync(IReadOnlyList<ApplicationRecord> batch, CancellationToken ct)
+    {
         var orders = new List<IssueOrder>();
         var accepted = new List<(ApplicationRecord App, int First, int Count)>();
         var persons = await store.GetPersonsWithCardsAsync(batch.Select(a => a.PersonId).Distinct().ToArray(), ct);
@@ -125,6 +153,7 @@ public sealed partial class RegistrationAuthority(
             {
                 var note = Notices.Rejected(app.PhoneId, app.Id, rejection, time.GetUtcNow());
                 await store.RejectApplicationAsync(app.Id, rejection, time.GetUtcNow(), note, ct);
+                RaTelemetry.ApplicationRejected();
                 notifier.Notify(app.PhoneId);
                 continue;
             }
@@ -162,6 +191,16 @@ public sealed partial class RegistrationAuthority(
                 Notices.Issued(a.App.PhoneId, a.App.Id, now)))
             .ToArray();
         var notified = await store.CompleteApplicationsAsync(outcomes, ct);
+        foreach (var (app, _, _) in accepted)
+        {
+            RaTelemetry.ApplicationIssued(now - app.ProcessAfter);
+        }
+
+        foreach (var certificate in issued)
+        {
+            RaTelemetry.CertificateIssued(certificate.Kind);
+        }
+
         foreach (var phoneId in notified)
         {
             notifier.Notify(phoneId);

@@ -5,6 +5,7 @@ using MobileJpki.Server.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddMobileJpki(builder.Configuration);
+builder.Services.AddMobileJpkiTelemetry(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
 
 var app = builder.Build();
@@ -22,7 +23,7 @@ if (app.Services.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
     SandboxEndpoints.Map(app);
 }
 
-app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
+app.MapMobileJpkiTelemetry();
 app.MapGet("/api/v1/time", (TimeProvider time) => Results.Json(new ServerTime(time.GetUtcNow())))
     .WithTags("Portal app")
     .WithSummary("The service's clock, which the app uses for the creation time of its applications (the sandbox clock may be ahead of real time)");

@@ -38,6 +38,7 @@ public sealed partial class IssuanceWorker(IServiceProvider services, SandboxClo
             try
             {
                 await ra.ProcessDueAsync(stoppingToken);
+                RaTelemetry.QueueDepth(await services.GetRequiredService<IRaStore>().CountQueuedAsync(stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

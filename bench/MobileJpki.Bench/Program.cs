@@ -7,5 +7,11 @@ if (args.Length > 0 && args[0] == "enroll")
     return await EnrollmentThroughput.RunAsync(args[1..]);
 }
 
+// `apdu` measures the card's APDU round trip through pcscd and the vpcd bridge (docs/benchmarks.md).
+if (args.Length > 0 && args[0] == "apdu")
+{
+    return await ApduLatency.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(EnrollmentThroughput).Assembly).Run(args);
 return 0;

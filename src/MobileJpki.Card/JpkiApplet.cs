@@ -200,14 +200,15 @@ public sealed class JpkiApplet : IApduChannel
             return ResponseApdu.Status(StatusWords.CommandNotAllowedNoCurrentEf);
         }
 
+        // A query always answers 63Cx, 63C0 when locked: OpenSC's JPKI driver fails to bind on anything else.
+        if (apdu.Data.IsEmpty)
+        {
+            return ResponseApdu.Status(StatusWords.VerifyFailed(pin.IsBlocked ? 0 : pin.TriesLeft));
+        }
+
         if (pin.IsBlocked)
         {
             return ResponseApdu.Status(StatusWords.AuthenticationBlocked);
-        }
-
-        if (apdu.Data.IsEmpty)
-        {
-            return ResponseApdu.Status(StatusWords.VerifyFailed(pin.TriesLeft));
         }
 
         // An over-long value cannot be any PIN; refusing it without spending a try matches real cards.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MobileJpki.App;
 using MobileJpki.Card;
+using MobileJpki.Card.PcSc;
 using MobileJpki.Core;
 using MobileJpki.Device;
 
@@ -9,6 +10,8 @@ namespace MobileJpki.Cli;
 /// <summary><c>mjpki app …</c>: the portal app on a virtual phone.</summary>
 internal static class AppCommands
 {
+    private const string PcscPrefix = "pcsc:";
+
     public static void Add(RootCommand root)
     {
         var app = new Command("app", "The portal app (マイナポータルアプリ) on a virtual phone");
@@ -16,7 +19,7 @@ internal static class AppCommands
 
         var server = Common.Server();
         var phoneFile = Common.Required("--phone", "Phone file");
-        var cardFile = Common.Required("--card", "Card file held to the phone");
+        var cardFile = Common.Required("--card", "Card file held to the phone, or pcsc:READER for a card in a PC/SC reader (e.g. pcsc:Virtual PCD 00 00)");
         var cardPassword = Common.Optional("--card-password", "The card's signing password (asked if omitted)");
         var kinds = Common.Optional("--kinds", "sign,auth (default both)");
         var newSign = Common.Optional("--new-sign-password", "New phone signing password (asked twice if omitted)");
@@ -27,9 +30,10 @@ internal static class AppCommands
         {
             var parsedKinds = ParseKinds(p.GetValue(kinds));
             var scripted = p.GetValue(cardPassword) is not null;
-            var card = VirtualCard.Open(p.GetValue(cardFile)!);
+            using var pcsc = OpenPcsc(p.GetValue(cardFile)!);
+            IApduChannel card = pcsc is not null ? pcsc : VirtualCard.Open(p.GetValue(cardFile)!).Applet;
             await WithAppAsync(p.GetValue(server)!, p.GetValue(phoneFile)!, a => a.ApplyAsync(
-                card.Applet,
+                card,
                 new ApplyOptions
                 {
                     CardPassword = p.GetValue(cardPassword),
@@ -72,6 +76,10 @@ internal static class AppCommands
         }));
         app.Subcommands.Add(status);
     }
+
+    /// <summary><c>pcsc:READER</c> connects to a card through pcscd (waiting up to 5 s for it); a file path gives null.</summary>
+    internal static PcscChannel? OpenPcsc(string card) =>
+        card.StartsWith(PcscPrefix, StringComparison.Ordinal) ? PcscChannel.Connect(card[PcscPrefix.Length..], TimeSpan.FromSeconds(5)) : null;
 
     internal static IReadOnlyList<Hierarchy>? ParseKinds(string? text)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MobileJpki.App;
 using MobileJpki.Card;
+using MobileJpki.Card.Bridge;
 using MobileJpki.Core.Protocol;
 
 namespace MobileJpki.Cli;
@@ -67,5 +68,43 @@ internal static class CardCommands
             return Task.CompletedTask;
         });
         card.Subcommands.Add(info);
+
+        var vpcd = new Option<string>("--vpcd")
+        {
+            Description = "host:port where pcscd's virtual reader (vsmartcard-vpcd) listens",
+            DefaultValueFactory = _ => $"127.0.0.1:{VpcdBridgeOptions.DefaultPort}",
+        };
+        var serve = new Command("serve", "Put the card in pcscd's virtual reader (vsmartcard-vpcd) for OpenSC and other PC/SC software, until Ctrl+C") { cardFile, vpcd };
+        serve.Handle(async (p, ct) =>
+        {
+            var path = p.GetValue(cardFile)!;
+            var options = ParseVpcd(p.GetValue(vpcd)!);
+            var vc = VirtualCard.Open(path);
+            Console.WriteLine($"serving {path} through vpcd at {options.Host}:{options.Port} (Ctrl+C stops)");
+            var bridge = new VpcdBridge(vc.Applet, options, e =>
+            {
+                if (e.Kind == VpcdBridgeEventKind.Unreachable)
+                {
+                    Console.Error.WriteLine("mjpki: " + e.Message);
+                }
+                else
+                {
+                    Console.WriteLine(e.Message);
+                }
+            });
+            await bridge.RunAsync(ct);
+        });
+        card.Subcommands.Add(serve);
+    }
+
+    private static VpcdBridgeOptions ParseVpcd(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), out var port) || port is < 1 or > 65535)
+        {
+            throw new AppException("bad-vpcd", $"--vpcd takes host:port, e.g. 127.0.0.1:{VpcdBridgeOptions.DefaultPort}; '{text}' is not.");
+        }
+
+        return new VpcdBridgeOptions { Host = text[..colon].Trim('[', ']'), Port = port };
     }
 }

@@ -146,7 +146,7 @@ public class JpkiAppletTests
         }
 
         Assert.Equal(StatusWords.AuthenticationBlocked, Send(Verify(SigningPassword)));
-        Assert.Equal(StatusWords.AuthenticationBlocked, Send("00 20 00 80"));
+        Assert.Equal(StatusWords.VerifyFailed(0), Send("00 20 00 80"));
         Send(SelectEf(JpkiFiles.SigningCertificate));
         Assert.Equal(StatusWords.SecurityStatusNotSatisfied, Send("00 B0 00 00 00"));
     }

@@ -18,6 +18,8 @@ public sealed class PortalApp(VirtualPhone phone, Action save, ServerApi api, IA
     private const string SecretKey = "deviceSecret";
     private const string ApplicationKey = "applicationId";
     private const string LastNoticeKey = "lastNotification";
+    private const string AppliedNoticesKey = "appliedNotifications";
+    private const int AppliedNoticesKept = 32;
 
     public VirtualPhone Phone => phone;
 
@@ -127,8 +129,11 @@ public sealed class PortalApp(VirtualPhone phone, Action save, ServerApi api, IA
             var notices = await api.GetNotificationsAsync(phoneId, secret, after, (int)Math.Clamp(Math.Ceiling(remaining), 1, 30), ct);
             foreach (var notice in notices)
             {
-                phone.App.Values[LastNoticeKey] = notice.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                save();
+                if (!MarkApplied(notice))
+                {
+                    continue;
+                }
+
                 screens.Show("プッシュ通知: " + notice.Title.Split(" / ")[0], "Notification: " + (notice.Title.Split(" / ").ElementAtOrDefault(1) ?? notice.Title), notice.Body);
                 if (notice.Type == "wipe")
                 {
@@ -216,6 +221,36 @@ public sealed class PortalApp(VirtualPhone phone, Action save, ServerApi api, IA
             .OfType<byte[]>()
             .Select(X509CertificateLoader.LoadCertificate)
             .ToArray();
+
+    /// <summary>
+    /// Notices are delivered at least once, so the app applies each once: one at or below the last id seen, or a
+    /// repeat of a notice already applied (same type for the same application), is skipped. Returns false for those.
+    /// </summary>
+    private bool MarkApplied(PhoneNotification notice)
+    {
+        var last = long.TryParse(phone.App.Values.GetValueOrDefault(LastNoticeKey), out var l) ? l : 0;
+        if (notice.Id <= last)
+        {
+            return false;
+        }
+
+        phone.App.Values[LastNoticeKey] = notice.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var fresh = true;
+        if (notice.ApplicationId is not null)
+        {
+            var key = $"{notice.Type}:{notice.ApplicationId}";
+            var applied = (phone.App.Values.GetValueOrDefault(AppliedNoticesKey) ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+            fresh = !applied.Contains(key, StringComparer.Ordinal);
+            if (fresh)
+            {
+                applied.Add(key);
+                phone.App.Values[AppliedNoticesKey] = string.Join(' ', applied.TakeLast(AppliedNoticesKept));
+            }
+        }
+
+        save();
+        return fresh;
+    }
 
     private (string PhoneId, string Secret) Credentials()
     {

@@ -8,6 +8,7 @@ PhoneCommands.Add(root);
 AppCommands.Add(root);
 SandboxCommands.Add(root);
 DemoCommand.Add(root);
+CaCommands.Add(root);
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
 {

@@ -31,6 +31,13 @@ public sealed class ApplicationVerifier(
 {
     public const int MaxCmsBytes = 64 * 1024;
 
+    /// <summary>How many card certificates' imported public keys are remembered at most.</summary>
+    public const int CardKeyCacheCapacity = 10_000;
+
+    // Both caches hold pure functions of immutable bytes (the maker root, a device certificate, a card certificate).
+    private readonly KeyAttestationTrust _seMakerTrust = new(seMakerRoot.RawData);
+    private readonly BoundedCache<Sha256Key, RSA> _cardKeys = new(CardKeyCacheCapacity);
+
     public async Task<VerifiedApplication> VerifyAsync(byte[] cms, CancellationToken ct)
     {
         var now = time.GetUtcNow();
@@ -56,23 +63,52 @@ public sealed class ApplicationVerifier(
             throw MjpkiException.BadRequest("malformed-application", "The application must have exactly one signer and encapsulated id-data content.");
         }
 
-        var signer = signed.SignerInfos[0];
-        var cardCert = signer.Certificate
+        // SignedCms has judged the structure; the signature is checked on the same bytes by hand (RFC 5652 §5.4), which
+        // needs no X509Certificate2 and lets the card's public key be imported once, not per application.
+        if (!CmsSignedApplication.TryRead(cms, out var application) || application is null || application.SignerCount != 1 || application.Content is null)
+        {
+            throw MjpkiException.BadRequest("malformed-application", "The application is not valid CMS SignedData.");
+        }
+
+        var cardCert = application.FindSignerCertificate()
             ?? throw MjpkiException.BadRequest("malformed-application", "The application does not carry the card's signing certificate.");
+        var cardKeyId = Sha256Key.Of(cardCert.Der);
+        var cachedKey = _cardKeys.TryGet(cardKeyId, out RSA? cardKey);
+        if (!cachedKey)
+        {
+            var imported = cardCert.ImportPublicKey();
+            cardKey = imported as RSA;
+            if (cardKey is null)
+            {
+                imported?.Dispose();
+            }
+        }
+
+        CertificateRecord cardRecord;
         try
         {
-            signer.CheckSignature(verifySignatureOnly: true);
+            if (cardKey is null || !application.VerifySignature(cardKey))
+            {
+                throw MjpkiException.BadRequest("bad-signature", "The application's signature does not verify with the card's signing certificate.");
+            }
+
+            // Step 2: the signer is a card signing certificate of our CA, valid now, and ours on record.
+            cardRecord = await CheckCardCertificateAsync(cardCert, now, ct);
         }
-        catch (CryptographicException)
+        catch when (!cachedKey)
         {
-            throw MjpkiException.BadRequest("bad-signature", "The application's signature does not verify with the card's signing certificate.");
+            cardKey?.Dispose();
+            throw;
         }
 
-        // Step 2: the signer is a card signing certificate of our CA, valid now, and ours on record.
-        var cardRecord = await CheckCardCertificateAsync(cardCert, now, ct);
+        if (!cachedKey)
+        {
+            // Only certificates of ours are remembered, so foreign ones cannot crowd them out.
+            _cardKeys.GetOrAdd(cardKeyId, cardKey);
+        }
 
         // Step 3: the content.
-        var content = ParseContent(signed.ContentInfo.Content);
+        var content = ParseContent(application.Content);
         var nonce = DecodeBase64(content.Nonce, "nonce", 16, 64);
         var secretHash = DecodeBase64(content.DeviceSecretHash, "deviceSecretHash", 32, 32);
         if ((content.CreatedAt - now).Duration() > options.MaxClockSkew)
@@ -91,20 +127,21 @@ public sealed class ApplicationVerifier(
         return new VerifiedApplication(content, cardRecord, keys, nonce, secretHash);
     }
 
-    private async Task<CertificateRecord> CheckCardCertificateAsync(X509Certificate2 cardCert, DateTimeOffset now, CancellationToken ct)
+    private async Task<CertificateRecord> CheckCardCertificateAsync(DerCertificate cardCert, DateTimeOffset now, CancellationToken ct)
     {
-        if (!CertificatePolicies.Has(cardCert, Oids.PolicyCardSigning))
+        if (!cardCert.HasPolicy(Oids.PolicyCardSigning))
         {
             throw MjpkiException.BadRequest("not-card-signing-certificate", "The application must be signed with the My Number Card's signing certificate.");
         }
 
         // A certificate whose exact bytes we issued and recorded needs no chain building: its signature is ours.
         // Anything else is checked against the CA only to say precisely why it is refused.
-        var record = await store.GetCertificateAsync(cardCert.SerialNumber.ToLowerInvariant(), ct);
-        var ours = record is { Kind: CertificateKind.CardSigning, Der: not null } && record.Der.AsSpan().SequenceEqual(cardCert.RawData);
+        var record = await store.GetCertificateAsync(cardCert.SerialNumberHex, ct);
+        var ours = record is { Kind: CertificateKind.CardSigning, Der: not null } && record.Der.AsSpan().SequenceEqual(cardCert.Der);
         if (!ours)
         {
-            ExplainUnknownCertificate(cardCert, now);
+            using var certificate = X509CertificateLoader.LoadCertificate(cardCert.Der);
+            ExplainUnknownCertificate(certificate, now);
         }
 
         if (now < record!.NotBefore || now > record.NotAfter)
@@ -213,32 +250,17 @@ public sealed class ApplicationVerifier(
                 throw MjpkiException.BadRequest("bad-attestation", "Each key needs its SE attestation chain.");
             }
 
-            var chain = new List<X509Certificate2>();
-            try
+            var chain = new List<byte[]>(key.Attestation.Count);
+            foreach (var der in key.Attestation)
             {
-                foreach (var der in key.Attestation)
-                {
-                    chain.Add(X509CertificateLoader.LoadCertificate(DecodeBase64(der, "attestation", 64, 8192)));
-                }
-            }
-            catch (CryptographicException)
-            {
-                throw MjpkiException.BadRequest("bad-attestation", "An attestation certificate could not be parsed.");
+                chain.Add(DecodeBase64(der, "attestation", 64, 8192));
             }
 
-            try
+            if (!KeyAttestationVerifier.TryVerify(chain, _seMakerTrust, challenge, spki, now, out _, out var attestationError))
             {
-                if (!KeyAttestationVerifier.TryVerify(chain, seMakerRoot, challenge, spki, now, out var attestationError))
-                {
-                    throw MjpkiException.BadRequest("bad-attestation", $"The {hierarchy.WireName()} key was not proven to be generated inside a genuine secure element: {attestationError}");
-                }
-            }
-            finally
-            {
-                foreach (var c in chain)
-                {
-                    c.Dispose();
-                }
+                throw attestationError == KeyAttestationVerifier.UnparsableCertificateError
+                    ? MjpkiException.BadRequest("bad-attestation", "An attestation certificate could not be parsed.")
+                    : MjpkiException.BadRequest("bad-attestation", $"The {hierarchy.WireName()} key was not proven to be generated inside a genuine secure element: {attestationError}");
             }
 
             result.Add(new ApplicationKeyRecord(kind, spki));

@@ -229,8 +229,11 @@ public sealed partial class RegistrationAuthority(
         {
             if (key.Kind == CertificateKind.PhoneSigning)
             {
-                using var cardCert = X509CertificateLoader.LoadCertificate(cardSigning.Der);
-                if (!Basic4InfoCodec.TryRead(cardCert, out var basic4) || basic4 is null)
+                // Read straight from the DER: loading an X509Certificate2 per application costs more than the rest of the plan.
+                Basic4Info? basic4 = null;
+                if (!DerCertificate.TryParse(cardSigning.Der, out var cardCert) || cardCert is null
+                    || !cardCert.TryGetExtension(Basic4InfoCodec.SubjectAltNameOid, out var san)
+                    || !Basic4InfoCodec.TryReadSubjectAltName(san, out basic4) || basic4 is null)
                 {
                     return ([], "カードの基本4情報を読み取れません / The card certificate's basic information could not be read.");
                 }

@@ -16,8 +16,10 @@ await app.Services.InitializeMobileJpkiAsync();
 app.MapOpenApi("/openapi/{documentName}.json");
 HomePage.Map(app);
 CaEndpoints.Map(app);
+RevocationEndpoints.Map(app);
 OfficeEndpoints.Map(app);
 ApplicationEndpoints.Map(app);
+NotificationEndpoints.Map(app);
 if (app.Services.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
 {
     SandboxEndpoints.Map(app);

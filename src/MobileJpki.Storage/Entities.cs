@@ -90,6 +90,15 @@ public sealed class ApplicationEntity
     public string? Reason { get; set; }
 
     public string? Email { get; set; }
+
+    /// <summary>The node that claimed the application for issuance (Processing), so a restart requeues only its own work.</summary>
+    public string? ClaimedBy { get; set; }
+
+    /// <summary>
+    /// When it was claimed, by the wall clock (not the sandbox clock, which differs per node): after the claim lease
+    /// another node may take it back.
+    /// </summary>
+    public DateTimeOffset? ClaimedAt { get; set; }
 }
 
 /// <summary>A notice for a phone; the phone long-polls for ids above the last it saw.</summary>

@@ -3,8 +3,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace MobileJpki.Storage;
 
-/// <summary>The service's database. Only MobileJpki.Storage touches it.</summary>
-public sealed class MjpkiDbContext(DbContextOptions<MjpkiDbContext> options) : DbContext(options)
+/// <summary>
+/// The service's database. Only MobileJpki.Storage touches it. The two derived contexts in MjpkiDatabase.cs
+/// only carry each provider's migrations; the service itself always works through this type.
+/// </summary>
+public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<PersonEntity> Persons => Set<PersonEntity>();
 
@@ -56,6 +59,7 @@ public sealed class MjpkiDbContext(DbContextOptions<MjpkiDbContext> options) : D
             e.Property(a => a.Nonce).HasMaxLength(100);
             e.Property(a => a.CardSigningSerial).HasMaxLength(40);
             e.Property(a => a.Email).HasMaxLength(254);
+            e.Property(a => a.ClaimedBy).HasMaxLength(128);
         });
         modelBuilder.Entity<OutboxMessageEntity>(e =>
         {

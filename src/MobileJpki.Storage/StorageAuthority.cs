@@ -9,10 +9,15 @@ namespace MobileJpki.Storage;
 
 /// <summary>
 /// The SA: the only code that reads or writes the database. Implements the RA's store and the CA's
-/// certificate ledger; each method is one short transaction.
+/// certificate ledger; each method is one short transaction. Several nodes may share one PostgreSQL database
+/// (docs/operations.md, "Scaling out"): claims skip rows other nodes hold, and completions of one person take turns.
 /// </summary>
-public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts, TimeProvider time) : IRaStore, ICertificateLedger
+public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts, TimeProvider time, StorageNode? node = null) : IRaStore, ICertificateLedger
 {
+    /// <summary>Namespace of the transaction-scoped advisory locks that serialize completions per person (PostgreSQL).</summary>
+    private const int PersonLockClass = 0x4D4A;
+    private readonly StorageNode _node = node ?? StorageNode.CreateDefault();
+
     private const int MaxGroupCommit = 256;
     private readonly ConcurrentQueue<PendingApplication> _pendingApplications = new();
     private int _applicationWriterActive;
@@ -119,17 +124,17 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
                     batch[i].Result.TrySetResult(results[i]);
                 }
             }
-            catch (DbUpdateException)
+            catch (DbUpdateException unique) when (MjpkiDatabase.IsUniqueViolation(unique))
             {
                 // Another writer (another node) raced us on a unique key: fall back to one transaction each,
-                // so only the real duplicate is refused.
+                // so only the real duplicate is refused. Any other failure (the database is down) fails the whole group.
                 foreach (var one in batch)
                 {
                     try
                     {
                         one.Result.TrySetResult((await WriteApplicationsAsync([one]))[0]);
                     }
-                    catch (DbUpdateException)
+                    catch (DbUpdateException duplicate) when (MjpkiDatabase.IsUniqueViolation(duplicate))
                     {
                         one.Result.TrySetResult(false);
                     }
@@ -213,14 +218,28 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var due = await db.Applications
-            .Where(a => a.Status == (int)ApplicationStatus.Queued && a.ProcessAfter <= now)
-            .OrderBy(a => a.ProcessAfter)
-            .Take(max)
-            .ToListAsync(ct);
+        var due = db.Database.IsNpgsql()
+
+            // Several nodes share the queue: rows another node is claiming right now are skipped, never claimed twice.
+            ? await db.Applications.FromSql($"""
+                SELECT * FROM "Applications"
+                WHERE "Status" = {(int)ApplicationStatus.Queued} AND "ProcessAfter" <= {now.ToUnixTimeMilliseconds()}
+                ORDER BY "ProcessAfter" LIMIT {max}
+                FOR UPDATE SKIP LOCKED
+                """).ToListAsync(ct)
+
+            // SQLite: the transaction holds the file's single write lock (BEGIN IMMEDIATE), which serializes claims.
+            : await db.Applications
+                .Where(a => a.Status == (int)ApplicationStatus.Queued && a.ProcessAfter <= now)
+                .OrderBy(a => a.ProcessAfter)
+                .Take(max)
+                .ToListAsync(ct);
+        var claimedAt = _node.WallClock.GetUtcNow();
         foreach (var a in due)
         {
             a.Status = (int)ApplicationStatus.Processing;
+            a.ClaimedBy = _node.Id;
+            a.ClaimedAt = claimedAt;
         }
 
         await db.SaveChangesAsync(ct);
@@ -233,19 +252,35 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         var notified = new HashSet<string>(StringComparer.Ordinal);
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var personIds = outcomes.Select(o => o.PersonId).Distinct().ToArray();
+        var applicationIds = outcomes.Select(o => o.ApplicationId).ToArray();
+        if (db.Database.IsNpgsql())
+        {
+            // Nodes completing applications of one person take turns (locks taken in key order: no deadlock); the
+            // reads below run after the lock, so the later node sees and revokes what the earlier one issued.
+            // (SQLite: BEGIN IMMEDIATE already serializes every writer.)
+            var keys = personIds.Select(p => p.ToString()).ToArray();
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                SELECT pg_advisory_xact_lock({PersonLockClass}, k)
+                FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest({keys}) AS id ORDER BY 1) AS persons
+                """,
+                ct);
+        }
 
         // One read for the whole batch: every live phone certificate of these persons (the batch's own new
-        // certificates included, since the CA recorded them as Issued) and the applications themselves.
-        var personIds = outcomes.Select(o => o.PersonId).Distinct().ToArray();
+        // certificates included, since the CA recorded them as Issued) and the applications themselves. Certificates
+        // of an application another node is still processing are left alone: that node completes after us and revokes ours.
         var live = await db.Certificates
             .Where(c => personIds.Contains(c.PersonId)
                 && (c.Kind == (int)CertificateKind.PhoneSigning || c.Kind == (int)CertificateKind.PhoneAuth)
-                && (c.Status == (int)CertificateStatus.Issued || c.Status == (int)CertificateStatus.Active))
+                && (c.Status == (int)CertificateStatus.Issued || c.Status == (int)CertificateStatus.Active)
+                && !db.Applications.Any(a => a.Id == c.ApplicationId && a.Status == (int)ApplicationStatus.Processing && !applicationIds.Contains(a.Id)))
             .ToListAsync(ct);
         var livePerPerson = live.ToLookup(c => c.PersonId);
-        var applicationIds = outcomes.Select(o => o.ApplicationId).ToArray();
         var applications = await db.Applications.Where(a => applicationIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
         var toWipe = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var outbox = new List<(NotificationRecord Notice, string? Email)>();
 
         for (var index = 0; index < outcomes.Count; index++)
         {
@@ -283,6 +318,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
             }
 
             db.Notifications.Add(ToEntity(outcome.Notification));
+            outbox.Add((outcome.Notification, application?.Email));
             notified.Add(outcome.PhoneId);
         }
 
@@ -292,11 +328,15 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
             foreach (var phone in await db.Phones.Where(p => wipeIds.Contains(p.PhoneId)).ToListAsync(ct))
             {
                 phone.WipeRequested = true;
-                db.Notifications.Add(ToEntity(Notices.Wipe(phone.PhoneId, toWipe[phone.PhoneId])));
+                var wipe = Notices.Wipe(phone.PhoneId, toWipe[phone.PhoneId]);
+                db.Notifications.Add(ToEntity(wipe));
+                outbox.Add((wipe, null));
                 notified.Add(phone.PhoneId);
             }
         }
 
+        // E-mail and Web Push copies of the notices, in the same transaction (docs/operations.md, "Notifications").
+        await OutboxWriter.AddAsync(db, outbox, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return notified;
@@ -309,6 +349,8 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         await db.Applications.Where(a => a.Id == applicationId)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Rejected).SetProperty(a => a.CompletedAt, at).SetProperty(a => a.Reason, reason), ct);
         db.Notifications.Add(ToEntity(notification));
+        var email = await db.Applications.Where(a => a.Id == applicationId).Select(a => a.Email).FirstOrDefaultAsync(ct);
+        await OutboxWriter.AddAsync(db, [(notification, email)], ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
     }
@@ -317,14 +359,25 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await db.Applications.Where(a => applicationIds.Contains(a.Id) && a.Status == (int)ApplicationStatus.Processing)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Queued), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Queued).SetProperty(a => a.ClaimedBy, (string?)null).SetProperty(a => a.ClaimedAt, (DateTimeOffset?)null), ct);
     }
 
+    /// <summary>
+    /// At start: SQLite has one node, so everything in Processing was ours. PostgreSQL is shared, so only this node's
+    /// own claims and claims older than the lease (their node died) go back; live nodes keep their work.
+    /// </summary>
     public async Task<int> RequeueInterruptedAsync(CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.Applications.Where(a => a.Status == (int)ApplicationStatus.Processing)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Queued), ct);
+        var processing = db.Applications.Where(a => a.Status == (int)ApplicationStatus.Processing);
+        if (db.Database.IsNpgsql())
+        {
+            var abandoned = _node.WallClock.GetUtcNow() - _node.ClaimLease;
+            processing = processing.Where(a => a.ClaimedBy == null || a.ClaimedBy == _node.Id || a.ClaimedAt == null || a.ClaimedAt < abandoned);
+        }
+
+        return await processing
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Queued).SetProperty(a => a.ClaimedBy, (string?)null).SetProperty(a => a.ClaimedAt, (DateTimeOffset?)null), ct);
     }
 
     public async Task<PhoneRecord?> GetPhoneAsync(string phoneId, CancellationToken ct)

@@ -33,6 +33,12 @@ public sealed class ServerProcess : IAsyncLifetime
 
     public string DatabasePath => Path.Combine(Root, "s.db");
 
+    /// <summary>
+    /// More command-line settings, after the defaults (a later value of a key wins), e.g. another
+    /// <c>--Storage:Provider</c>/<c>--Storage:ConnectionString</c> or a shared <c>--Pki:DataDirectory</c>.
+    /// </summary>
+    public IReadOnlyList<string> ExtraArgs { get; init; } = [];
+
     /// <summary>What the server printed so far (for failure messages).</summary>
     public string Log
     {
@@ -73,7 +79,7 @@ public sealed class ServerProcess : IAsyncLifetime
             $"--Pki:BaseUrl={Url}",
             "--Sandbox:Enabled=true",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
-        })
+        }.Concat(ExtraArgs))
         {
             start.ArgumentList.Add(arg);
         }
@@ -100,7 +106,8 @@ public sealed class ServerProcess : IAsyncLifetime
         }
 
         using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
-        Assert.Equal("ok", await http.GetStringAsync("/healthz"));
+        using var health = await http.GetAsync("/healthz");
+        Assert.True(health.IsSuccessStatusCode, $"/healthz answered {(int)health.StatusCode}\n{Log}");
     }
 
     public async Task DisposeAsync()

@@ -10,7 +10,7 @@ namespace MobileJpki.Server.Tests;
 /// The convenience-store incident must be impossible: ten people apply at once through one server, and every
 /// phone ends up with its own person's certificates only.
 /// </summary>
-public sealed class ConcurrencyTests(MjpkiServer server) : IClassFixture<MjpkiServer>
+public abstract class ConcurrencyTests(MjpkiServer server)
 {
     private const int People = 10;
 
@@ -70,3 +70,9 @@ public sealed class ConcurrencyTests(MjpkiServer server) : IClassFixture<MjpkiSe
         }
     }
 }
+
+/// <summary>Ten people at once on SQLite.</summary>
+public sealed class SqliteConcurrencyTests(MjpkiServer server) : ConcurrencyTests(server), IClassFixture<MjpkiServer>;
+
+/// <summary>Ten people at once on PostgreSQL.</summary>
+public sealed class PostgresConcurrencyTests(PostgresMjpkiServer server) : ConcurrencyTests(server), IClassFixture<PostgresMjpkiServer>;

@@ -13,30 +13,53 @@ using MobileJpki.Core.Protocol;
 using MobileJpki.Device;
 using MobileJpki.Server.Hosting;
 using MobileJpki.Storage;
+using MobileJpki.Tests.Shared;
 
 namespace MobileJpki.Server.Tests;
 
 /// <summary>
 /// The real server in-process, with its SQLite file and data directory in one temp directory of its own
-/// (one per test class via <see cref="IClassFixture{TFixture}"/>), deleted on dispose.
+/// (one per test class via <see cref="IClassFixture{TFixture}"/>), deleted on dispose. <see cref="PostgresMjpkiServer"/>
+/// runs it on a PostgreSQL database of its own instead.
 /// </summary>
 public class MjpkiServer : WebApplicationFactory<Program>
 {
     private readonly Lazy<HttpClient> _client;
+    private readonly PostgresTestDatabase? _postgres;
 
     public MjpkiServer()
+        : this(StorageProvider.Sqlite)
     {
+    }
+
+    protected MjpkiServer(StorageProvider provider)
+    {
+        Provider = provider;
         Root = Directory.CreateTempSubdirectory("mjpki-server-tests-").FullName;
-        ConnectionString = $"Data Source={Path.Combine(Root, "t.db")}";
+        if (provider == StorageProvider.Postgres)
+        {
+            _postgres = new PostgresTestDatabase();
+            ConnectionString = _postgres.ConnectionString;
+        }
+        else
+        {
+            ConnectionString = $"Data Source={Path.Combine(Root, "t.db")}";
+        }
+
         _client = new Lazy<HttpClient>(() => CreateClient());
     }
 
-    /// <summary>The temp directory: the database file and the CA data directory.</summary>
+    public StorageProvider Provider { get; }
+
+    /// <summary>The temp directory: the CA data directory, and the database file on SQLite.</summary>
     public string Root { get; }
 
     public string ConnectionString { get; }
 
     public HttpClient Client => _client.Value;
+
+    /// <summary>What the server connects with; the tests' own reads use <see cref="ConnectionString"/> directly.</summary>
+    protected virtual string ServerConnectionString => ConnectionString;
 
     public ServerApi Api => new(Client);
 
@@ -45,14 +68,20 @@ public class MjpkiServer : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("Storage:ConnectionString", ConnectionString);
+        builder.UseSetting("Storage:Provider", Provider.ToString());
+        builder.UseSetting("Storage:ConnectionString", ServerConnectionString);
         builder.UseSetting("Pki:DataDirectory", Root);
         builder.UseSetting("Sandbox:Enabled", "true");
         builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
     }
 
     /// <summary>A fresh context on the same file, independent of the server's pooled contexts.</summary>
-    public MjpkiDbContext OpenDb() => new(new DbContextOptionsBuilder<MjpkiDbContext>().UseSqlite(ConnectionString).Options);
+    public MjpkiDbContext OpenDb()
+    {
+        // The server migrates the database when it starts; start it first if no request has yet.
+        _ = Services;
+        return new(MjpkiDatabase.Configure(new DbContextOptionsBuilder<MjpkiDbContext>(), Provider, ConnectionString).Options);
+    }
 
     /// <summary>
     /// Rows a request itself can add (a rejected one must add none). Certificates and notices are left out: the
@@ -120,15 +149,16 @@ public class MjpkiServer : WebApplicationFactory<Program>
 
     protected override void Dispose(bool disposing)
     {
-        if (_client.IsValueCreated)
+        if (_client?.IsValueCreated == true)
         {
-            _client.Value.Dispose();
+            _client!.Value.Dispose();
         }
 
         base.Dispose(disposing);
         if (disposing)
         {
             SqliteConnection.ClearAllPools();
+            _postgres?.Dispose();
             try
             {
                 Directory.Delete(Root, recursive: true);
@@ -144,6 +174,9 @@ public class MjpkiServer : WebApplicationFactory<Program>
         }
     }
 }
+
+/// <summary>The real server in-process on a PostgreSQL database of its own (MJPKI_TEST_POSTGRES), dropped on dispose.</summary>
+public sealed class PostgresMjpkiServer() : MjpkiServer(StorageProvider.Postgres);
 
 /// <summary>A virtual My Number Card with certificates from a test server.</summary>
 public sealed record TestCard(VirtualCard Card, string Password, CardIssueResponse Issued)

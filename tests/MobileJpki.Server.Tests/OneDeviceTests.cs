@@ -6,7 +6,7 @@ using MobileJpki.Ra;
 namespace MobileJpki.Server.Tests;
 
 /// <summary>Certificates live on one phone at a time; a second phone's issue revokes and wipes the first's.</summary>
-public sealed class OneDeviceTests(MjpkiServer server) : IClassFixture<MjpkiServer>
+public abstract class OneDeviceTests(MjpkiServer server)
 {
     [Fact]
     public async Task Issue_SecondPhoneSameCard_RevokesAndWipesFirstPhone()
@@ -100,3 +100,9 @@ public sealed class OneDeviceTests(MjpkiServer server) : IClassFixture<MjpkiServ
         Assert.Equal(2, MobileJpki.App.PortalApp.ReadCertificates(phone).Count);
     }
 }
+
+/// <summary>The one-device rule on SQLite.</summary>
+public sealed class SqliteOneDeviceTests(MjpkiServer server) : OneDeviceTests(server), IClassFixture<MjpkiServer>;
+
+/// <summary>The one-device rule on PostgreSQL.</summary>
+public sealed class PostgresOneDeviceTests(PostgresMjpkiServer server) : OneDeviceTests(server), IClassFixture<PostgresMjpkiServer>;

@@ -9,7 +9,7 @@ using MobileJpki.Ra;
 namespace MobileJpki.Server.Tests;
 
 /// <summary>The seed's flow end to end, in-process: card → phone → 利用申請 → 発行 → プッシュ通知 → 利用登録.</summary>
-public sealed class SeedFlowTests(MjpkiServer server) : IClassFixture<MjpkiServer>
+public abstract class SeedFlowTests(MjpkiServer server)
 {
     private static readonly string[] SeedTitles =
     [
@@ -32,7 +32,15 @@ public sealed class SeedFlowTests(MjpkiServer server) : IClassFixture<MjpkiServe
 
         await server.IssueCardAsync();
 
-        Assert.True(File.Exists(Path.Combine(server.Root, "t.db")), "the database is not in the test's temp directory");
+        if (server.Provider == MobileJpki.Storage.StorageProvider.Sqlite)
+        {
+            Assert.True(File.Exists(Path.Combine(server.Root, "t.db")), "the database is not in the test's temp directory");
+        }
+        else
+        {
+            Assert.False(File.Exists(Path.Combine(server.Root, "t.db")), "a SQLite file appeared although the provider is PostgreSQL");
+        }
+
         Assert.Equal(before + 1, (await server.CountsAsync()).Persons);
 
         // The CA that signed the card is the one whose files are in the temp directory.
@@ -163,3 +171,9 @@ public sealed class SeedFlowTests(MjpkiServer server) : IClassFixture<MjpkiServe
         return chain.Build(leaf) && chain.ChainElements[^1].Certificate.Thumbprint == ca.Thumbprint;
     }
 }
+
+/// <summary>The seed flow on SQLite.</summary>
+public sealed class SqliteSeedFlowTests(MjpkiServer server) : SeedFlowTests(server), IClassFixture<MjpkiServer>;
+
+/// <summary>The seed flow on PostgreSQL.</summary>
+public sealed class PostgresSeedFlowTests(PostgresMjpkiServer server) : SeedFlowTests(server), IClassFixture<PostgresMjpkiServer>;

@@ -4,12 +4,13 @@ using MobileJpki.Ra;
 
 namespace MobileJpki.Storage.Tests;
 
-public sealed class ApplicationQueueTests
+/// <summary>Run against both providers: <see cref="ApplicationQueueSqliteTests"/> and <see cref="ApplicationQueuePostgresTests"/>.</summary>
+public abstract class ApplicationQueueTests(StorageProvider provider)
 {
     [Fact]
     public async Task TryAddApplicationAsync_NewApplication_StoresQueuedRowAndPhone()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var person = Guid.NewGuid();
         var application = StorageFixture.Application(person, "phoneA", f.Now, f.Now.AddHours(3), CertificateKind.PhoneAuth);
 
@@ -31,7 +32,7 @@ public sealed class ApplicationQueueTests
     [Fact]
     public async Task TryAddApplicationAsync_DuplicateNonce_ReturnsFalseAndStoresNothing()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var first = await f.AddApplicationAsync("phoneA");
         var replay = StorageFixture.Application(Guid.NewGuid(), "phoneB", f.Now, f.Now) with { Nonce = first.Nonce };
 
@@ -45,7 +46,7 @@ public sealed class ApplicationQueueTests
     [Fact]
     public async Task TryAddApplicationAsync_KnownPhone_UpdatesPhoneInPlace()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var person = Guid.NewGuid();
         await f.AddApplicationAsync("phoneA", person);
         var next = StorageFixture.Application(person, "phoneA", f.Now, f.Now);
@@ -62,7 +63,7 @@ public sealed class ApplicationQueueTests
     [Fact]
     public async Task ClaimDueApplicationsAsync_MixedDueTimes_ClaimsOnlyDueInOrderUpToMax()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var later = await f.AddApplicationAsync("phoneA", processAfter: f.Now.AddMinutes(1));
         var second = await f.AddApplicationAsync("phoneB", processAfter: f.Now.AddMinutes(-1));
         var first = await f.AddApplicationAsync("phoneC", processAfter: f.Now.AddMinutes(-2));
@@ -81,7 +82,7 @@ public sealed class ApplicationQueueTests
     [Fact]
     public async Task ClaimDueApplicationsAsync_TwoConcurrentClaimers_NeverReturnSameApplicationTwice()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var ids = new List<Guid>();
         for (var i = 0; i < 60; i++)
         {
@@ -116,7 +117,7 @@ public sealed class ApplicationQueueTests
     [Fact]
     public async Task RequeueInterruptedAsync_ProcessingApplications_ReturnToQueued()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var a = await f.AddApplicationAsync("phoneA", processAfter: f.Now.AddSeconds(-3));
         var b = await f.AddApplicationAsync("phoneB", processAfter: f.Now.AddSeconds(-2));
         var c = await f.AddApplicationAsync("phoneC", processAfter: f.Now.AddSeconds(-1));
@@ -138,7 +139,7 @@ public sealed class ApplicationQueueTests
     [Fact]
     public async Task RequeueInterruptedAsync_FinishedApplications_AreLeftAlone()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var rejected = await f.AddApplicationAsync("phoneA");
         await f.Storage.ClaimDueApplicationsAsync(f.Now, 10, CancellationToken.None);
         await f.Storage.RejectApplicationAsync(rejected.Id, "card revoked", f.Now, Notices.Rejected("phoneA", rejected.Id, "card revoked", f.Now), CancellationToken.None);
@@ -156,7 +157,7 @@ public sealed class ApplicationQueueTests
     [Fact]
     public async Task ReleaseAsync_ClaimedApplications_OnlyNamedOnesReturnToQueue()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var a = await f.AddApplicationAsync("phoneA");
         var b = await f.AddApplicationAsync("phoneB");
         await f.Storage.ClaimDueApplicationsAsync(f.Now, 10, CancellationToken.None);
@@ -171,7 +172,7 @@ public sealed class ApplicationQueueTests
     [Fact]
     public async Task ClaimDueApplicationsAsync_DueTimeInJst_ComparedAsInstant()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var opening = new DateTimeOffset(2026, 4, 2, 8, 0, 0, TimeSpan.FromHours(9));
         var application = await f.AddApplicationAsync("phoneA", processAfter: opening);
 
@@ -182,3 +183,7 @@ public sealed class ApplicationQueueTests
         Assert.Equal(opening, claimed.ProcessAfter);
     }
 }
+
+public sealed class ApplicationQueueSqliteTests() : ApplicationQueueTests(StorageProvider.Sqlite);
+
+public sealed class ApplicationQueuePostgresTests() : ApplicationQueueTests(StorageProvider.Postgres);

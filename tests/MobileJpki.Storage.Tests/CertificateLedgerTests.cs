@@ -8,12 +8,13 @@ using MobileJpki.Ra;
 
 namespace MobileJpki.Storage.Tests;
 
-public sealed class CertificateLedgerTests
+/// <summary>Run against both providers: <see cref="CertificateLedgerSqliteTests"/> and <see cref="CertificateLedgerPostgresTests"/>.</summary>
+public abstract class CertificateLedgerTests(StorageProvider provider)
 {
     [Fact]
     public async Task RecordIntentsAsync_BeforeSigning_WritesPendingRowsWithTbsAndNoDer()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var person = Guid.NewGuid();
         var application = Guid.NewGuid();
         var tbs = RandomNumberGenerator.GetBytes(300);
@@ -54,7 +55,7 @@ public sealed class CertificateLedgerTests
     [Fact]
     public async Task IssueAsync_ThroughCertificateAuthority_IntentsAreDurableBeforeSignatures()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var directory = Path.Combine(Path.GetTempPath(), "mjpki-storage-tests", "ca-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -112,7 +113,7 @@ public sealed class CertificateLedgerTests
     [Fact]
     public async Task ActivateAsync_IssuedCertificatesOfPhone_OnlyThoseBecomeActive()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var person = Guid.NewGuid();
         await SeedAsync(f, "aa01", CertificateKind.PhoneSigning, person, "phoneA", CertificateStatus.Issued);
         await SeedAsync(f, "aa02", CertificateKind.PhoneAuth, person, "phoneA", CertificateStatus.Pending);
@@ -128,7 +129,7 @@ public sealed class CertificateLedgerTests
     [Fact]
     public async Task GetActiveCardCertificatesAsync_MixedRows_ReturnsOnlyActiveCardCertificatesOfPerson()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var person = Guid.NewGuid();
         await SeedAsync(f, "c001", CertificateKind.CardSigning, person, null, CertificateStatus.Issued);
         await SeedAsync(f, "c002", CertificateKind.CardAuth, person, null, CertificateStatus.Issued);
@@ -149,7 +150,7 @@ public sealed class CertificateLedgerTests
     [Fact]
     public async Task CompleteApplicationsAsync_SamePersonNewPhone_RevokesOldPhoneAndQueuesNotices()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var person = Guid.NewGuid();
         var oldApp = await f.AddApplicationAsync("phoneA", person);
         await SeedAsync(f, "a001", CertificateKind.PhoneSigning, person, "phoneA", CertificateStatus.Active, oldApp.Id);
@@ -181,7 +182,7 @@ public sealed class CertificateLedgerTests
     [Fact]
     public async Task CompleteApplicationsAsync_SamePersonTwoPhonesInOneBatch_LaterOutcomeWins()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var person = Guid.NewGuid();
         var appA = await f.AddApplicationAsync("phoneA", person);
         var appB = await f.AddApplicationAsync("phoneB", person);
@@ -203,7 +204,7 @@ public sealed class CertificateLedgerTests
     [Fact]
     public async Task CompleteApplicationsAsync_OtherPeopleInSameBatch_DoNotAffectEachOther()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var yamada = Guid.NewGuid();
         var suzuki = Guid.NewGuid();
         var appA = await f.AddApplicationAsync("phoneA", yamada);
@@ -224,7 +225,7 @@ public sealed class CertificateLedgerTests
     [Fact]
     public async Task AcknowledgeWipeAsync_WipeRequested_ClearsFlag()
     {
-        using var f = new StorageFixture();
+        using var f = new StorageFixture(provider);
         var person = Guid.NewGuid();
         var appA = await f.AddApplicationAsync("phoneA", person);
         await SeedAsync(f, "a001", CertificateKind.PhoneAuth, person, "phoneA", CertificateStatus.Issued, appA.Id);
@@ -288,3 +289,7 @@ public sealed class CertificateLedgerTests
         }
     }
 }
+
+public sealed class CertificateLedgerSqliteTests() : CertificateLedgerTests(StorageProvider.Sqlite);
+
+public sealed class CertificateLedgerPostgresTests() : CertificateLedgerTests(StorageProvider.Postgres);

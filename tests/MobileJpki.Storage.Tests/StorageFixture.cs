@@ -5,21 +5,25 @@ using MobileJpki.Ra;
 
 namespace MobileJpki.Storage.Tests;
 
-/// <summary>A storage authority over a fresh SQLite file, on a fake clock, with helpers to seed rows.</summary>
+/// <summary>A storage authority over a fresh database of the given provider, on a fake clock, with helpers to seed rows.</summary>
 internal sealed class StorageFixture : IDisposable
 {
     public static readonly DateTimeOffset DefaultNow = new(2026, 4, 1, 1, 0, 0, TimeSpan.Zero);
 
-    public StorageFixture()
+    public StorageFixture(StorageProvider provider)
     {
-        Storage = new StorageAuthority(Database.Factory, Time);
+        Database = new TestDatabase(provider);
+        Storage = new StorageAuthority(Database.Factory, Time, new StorageNode("test-node", StorageNode.DefaultClaimLease, WallClock));
     }
+
+    /// <summary>Real time as the SA's claims see it (leases), separate from the service clock.</summary>
+    public FakeTimeProvider WallClock { get; } = new(DefaultNow);
 
     public FakeTimeProvider Time { get; } = new(DefaultNow);
 
     public DateTimeOffset Now => Time.GetUtcNow();
 
-    public TestDatabase Database { get; } = new();
+    public TestDatabase Database { get; }
 
     public StorageAuthority Storage { get; }
 

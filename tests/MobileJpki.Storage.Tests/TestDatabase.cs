@@ -2,25 +2,42 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using MobileJpki.Storage;
+using MobileJpki.Tests.Shared;
 
 namespace MobileJpki.Storage.Tests;
 
-/// <summary>A fresh SQLite database file per test, created and configured as the server does (WAL).</summary>
+/// <summary>
+/// A fresh database per test, created and configured as the server does (its migrations; WAL for SQLite): a SQLite
+/// file in the temp directory, or a database of its own on the test PostgreSQL cluster.
+/// </summary>
 internal sealed class TestDatabase : IDisposable
 {
-    public TestDatabase()
+    private readonly PostgresTestDatabase? _postgres;
+
+    public TestDatabase(StorageProvider provider)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mjpki-storage-tests", Guid.NewGuid().ToString("N") + ".db");
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        ConnectionString = $"Data Source={Path}";
-        var options = new DbContextOptionsBuilder<MjpkiDbContext>().UseSqlite(ConnectionString).Options;
-        Factory = new PooledDbContextFactory<MjpkiDbContext>(options);
-        using var db = Factory.CreateDbContext();
-        db.Database.EnsureCreated();
-        db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+        Provider = provider;
+        if (provider == StorageProvider.Postgres)
+        {
+            _postgres = new PostgresTestDatabase();
+            ConnectionString = _postgres.ConnectionString;
+        }
+        else
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mjpki-storage-tests", Guid.NewGuid().ToString("N") + ".db");
+            ConnectionString = $"Data Source={Path}";
+        }
+
+        MjpkiDatabase.MigrateAsync(provider, ConnectionString).GetAwaiter().GetResult();
+        var options = new DbContextOptionsBuilder<MjpkiDbContext>();
+        MjpkiDatabase.Configure(options, provider, ConnectionString);
+        Factory = new PooledDbContextFactory<MjpkiDbContext>(options.Options);
     }
 
-    public string Path { get; }
+    public StorageProvider Provider { get; }
+
+    /// <summary>The SQLite file (null on PostgreSQL).</summary>
+    public string? Path { get; }
 
     public string ConnectionString { get; }
 
@@ -42,6 +59,12 @@ internal sealed class TestDatabase : IDisposable
 
     public void Dispose()
     {
+        _postgres?.Dispose();
+        if (Path is null)
+        {
+            return;
+        }
+
         using (var connection = new SqliteConnection(ConnectionString))
         {
             SqliteConnection.ClearPool(connection);

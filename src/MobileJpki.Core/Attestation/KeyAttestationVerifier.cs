@@ -1,4 +1,3 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -11,8 +10,8 @@ namespace MobileJpki.Core.Attestation;
 /// </remarks>
 public static class KeyAttestationVerifier
 {
-    private const string BasicConstraintsOid = "2.5.29.19";
-    private const string SerialNumberAttributeOid = "2.5.4.5";
+    /// <summary>The error of the DER overload when a certificate of the chain is not DER X.509.</summary>
+    public const string UnparsableCertificateError = "an attestation certificate could not be parsed";
 
     /// <param name="chain">The key attestation certificate first, then the device certificate, then optionally the root.</param>
     /// <param name="trustedRoot">The maker root to trust, e.g. <see cref="SeMakerRoots.Default"/>.</param>
@@ -41,6 +40,34 @@ public static class KeyAttestationVerifier
     {
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(trustedRoot);
+        var der = new byte[chain.Count][];
+        for (var i = 0; i < der.Length; i++)
+        {
+            der[i] = chain[i].RawData;
+        }
+
+        return TryVerify(der, KeyAttestationTrust.For(trustedRoot), expectedChallenge, expectedSubjectPublicKeyInfo, at, out attestation, out error);
+    }
+
+    /// <summary>
+    /// The same checks on the certificates' DER, without <see cref="X509Certificate2"/>: the device certificate's
+    /// verification under the root is remembered by <paramref name="trust"/>; the key attestation certificate is
+    /// checked in full every time.
+    /// </summary>
+    /// <param name="chain">The DER of the key attestation certificate, the device certificate and optionally the root.</param>
+    /// <param name="trust">The maker root to trust, with its cache.</param>
+    /// <returns>False with <see cref="UnparsableCertificateError"/> when a certificate is not DER X.509.</returns>
+    public static bool TryVerify(
+        IReadOnlyList<byte[]> chain,
+        KeyAttestationTrust trust,
+        ReadOnlySpan<byte> expectedChallenge,
+        ReadOnlySpan<byte> expectedSubjectPublicKeyInfo,
+        DateTimeOffset at,
+        out KeyAttestationData? attestation,
+        out string error)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(trust);
         attestation = null;
 
         if (chain.Count is < 2 or > 3)
@@ -49,47 +76,71 @@ public static class KeyAttestationVerifier
             return false;
         }
 
-        var leaf = chain[0];
-        var device = chain[1];
-        if (chain.Count == 3 && !chain[2].RawData.AsSpan().SequenceEqual(trustedRoot.RawData))
+        // Every certificate must parse before anything else is judged.
+        if (!DerCertificate.TryParse(chain[0], out var leaf) || leaf is null)
         {
-            error = "the chain ends in a root that is not the trusted maker root";
+            error = UnparsableCertificateError;
             return false;
         }
 
-        // Step 1: the device certificate is issued by the trusted maker root and may issue attestations.
-        if (!IssuedBy(device, trustedRoot, out error))
+        var deviceKey = Sha256Key.Of(chain[1]);
+        DerCertificate? device = null;
+        // A copy: the parsed device certificate may be cached, and the caller's array is the caller's.
+        if (!trust.TryGetDevice(deviceKey, out var known) && (!DerCertificate.TryParse(chain[1].ToArray(), out device) || device is null))
         {
-            error = "device certificate: " + error;
+            error = UnparsableCertificateError;
             return false;
         }
 
-        if (!IsCertificateAuthority(trustedRoot) || !IsCertificateAuthority(device))
+        var root = trust.Root;
+        if (chain.Count == 3 && !chain[2].AsSpan().SequenceEqual(root.Der))
+        {
+            error = DerCertificate.TryParse(chain[2], out _) ? "the chain ends in a root that is not the trusted maker root" : UnparsableCertificateError;
+            return false;
+        }
+
+        if (known is null)
+        {
+            // Step 1: the device certificate is issued by the trusted maker root and may issue attestations.
+            if (!IssuedBy(device!, root, trust.RootKey, out error))
+            {
+                error = "device certificate: " + error;
+                return false;
+            }
+
+            if (!trust.RootIsCertificateAuthority || !device!.IsCertificateAuthority)
+            {
+                error = "the maker root and the device certificate must both be CA certificates";
+                return false;
+            }
+
+            known = trust.AddDevice(deviceKey, new KeyAttestationTrust.DeviceCertificate(device, device.ImportPublicKey(), device.SubjectSerialNumberAttribute()));
+        }
+        else if (!trust.RootIsCertificateAuthority)
         {
             error = "the maker root and the device certificate must both be CA certificates";
             return false;
         }
 
         // Step 2: the key attestation certificate is issued by the device key.
-        if (!IssuedBy(leaf, device, out error))
+        if (!IssuedBy(leaf, known.Certificate, known.Key, out error))
         {
             error = "key attestation certificate: " + error;
             return false;
         }
 
         // Step 3: all three are valid now.
-        foreach (var cert in new[] { leaf, device, trustedRoot })
+        foreach (var cert in (ReadOnlySpan<DerCertificate>)[leaf, known.Certificate, root])
         {
-            if (at < new DateTimeOffset(cert.NotBefore.ToUniversalTime()) || at > new DateTimeOffset(cert.NotAfter.ToUniversalTime()))
+            if (at < cert.NotBefore || at > cert.NotAfter)
             {
-                error = $"certificate '{cert.Subject}' is not valid at {at:O}";
+                error = $"certificate '{new X500DistinguishedName(cert.Subject.Span).Name}' is not valid at {at:O}";
                 return false;
             }
         }
 
         // Step 4: the attestation says what we asked: our challenge, a key born in this SE, the key we were given.
-        var extension = leaf.Extensions[Oids.KeyAttestation];
-        if (extension is null || !KeyAttestationData.TryDecode(extension.RawData, out var data) || data is null)
+        if (!leaf.TryGetExtension(Oids.KeyAttestation, out var extension) || !KeyAttestationData.TryDecode(extension, out var data) || data is null)
         {
             error = "the key attestation extension is missing or malformed";
             return false;
@@ -107,14 +158,13 @@ public static class KeyAttestationVerifier
             return false;
         }
 
-        var deviceSerial = SerialNumberAttribute(device.SubjectName);
-        if (deviceSerial is not null && !string.Equals(deviceSerial, data.SecureElementId, StringComparison.Ordinal))
+        if (known.SerialNumberAttribute is { } deviceSerial && !string.Equals(deviceSerial, data.SecureElementId, StringComparison.Ordinal))
         {
             error = "the attestation names a different secure element than the device certificate";
             return false;
         }
 
-        if (!leaf.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(expectedSubjectPublicKeyInfo))
+        if (!leaf.SubjectPublicKeyInfo.Span.SequenceEqual(expectedSubjectPublicKeyInfo))
         {
             error = "the attested key is not the key being applied for";
             return false;
@@ -125,27 +175,21 @@ public static class KeyAttestationVerifier
         return true;
     }
 
-    private static bool IssuedBy(X509Certificate2 subject, X509Certificate2 issuer, out string error)
+    private static bool IssuedBy(DerCertificate subject, DerCertificate issuer, AsymmetricAlgorithm? issuerKey, out string error)
     {
-        if (!subject.IssuerName.RawData.AsSpan().SequenceEqual(issuer.SubjectName.RawData))
+        if (!subject.Issuer.Span.SequenceEqual(issuer.Subject.Span))
         {
             error = "issuer name does not match";
             return false;
         }
 
-        if (!TrySplit(subject.RawData, out var tbs, out var outerAlgorithm, out var signature, out var innerAlgorithm))
-        {
-            error = "the certificate is malformed";
-            return false;
-        }
-
-        if (!outerAlgorithm.SequenceEqual(innerAlgorithm))
+        if (!subject.SignatureAlgorithm.Span.SequenceEqual(subject.InnerSignatureAlgorithm.Span))
         {
             error = "the signature algorithm inside and outside the signed part differ";
             return false;
         }
 
-        if (!TryVerifySignature(issuer, outerAlgorithm, tbs, signature))
+        if (!subject.IsSignedBy(issuerKey))
         {
             error = "the signature does not verify with the issuer's key";
             return false;
@@ -153,99 +197,5 @@ public static class KeyAttestationVerifier
 
         error = string.Empty;
         return true;
-    }
-
-    private static bool TrySplit(byte[] der, out byte[] tbs, out byte[] algorithm, out byte[] signature, out byte[] innerAlgorithm)
-    {
-        tbs = algorithm = signature = innerAlgorithm = [];
-        try
-        {
-            var reader = new AsnReader(der, AsnEncodingRules.DER);
-            var cert = reader.ReadSequence();
-            reader.ThrowIfNotEmpty();
-            tbs = cert.ReadEncodedValue().ToArray();
-            algorithm = cert.ReadEncodedValue().ToArray();
-            signature = cert.ReadBitString(out var unused);
-            cert.ThrowIfNotEmpty();
-            if (unused != 0)
-            {
-                return false;
-            }
-
-            var tbsReader = new AsnReader(tbs, AsnEncodingRules.DER).ReadSequence();
-            if (tbsReader.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0, true)))
-            {
-                tbsReader.ReadEncodedValue();
-            }
-
-            tbsReader.ReadEncodedValue(); // serialNumber
-            innerAlgorithm = tbsReader.ReadEncodedValue().ToArray();
-            return true;
-        }
-        catch (AsnContentException)
-        {
-            return false;
-        }
-    }
-
-    private static bool TryVerifySignature(X509Certificate2 issuer, byte[] algorithmIdentifier, byte[] tbs, byte[] signature)
-    {
-        string oid;
-        try
-        {
-            var seq = new AsnReader(algorithmIdentifier, AsnEncodingRules.DER).ReadSequence();
-            oid = seq.ReadObjectIdentifier();
-        }
-        catch (AsnContentException)
-        {
-            return false;
-        }
-
-        (HashAlgorithmName Hash, bool Rsa)? scheme = oid switch
-        {
-            "1.2.840.113549.1.1.11" => (HashAlgorithmName.SHA256, true),
-            "1.2.840.113549.1.1.12" => (HashAlgorithmName.SHA384, true),
-            "1.2.840.113549.1.1.13" => (HashAlgorithmName.SHA512, true),
-            "1.2.840.10045.4.3.2" => (HashAlgorithmName.SHA256, false),
-            "1.2.840.10045.4.3.3" => (HashAlgorithmName.SHA384, false),
-            "1.2.840.10045.4.3.4" => (HashAlgorithmName.SHA512, false),
-            _ => null,
-        };
-        if (scheme is null)
-        {
-            return false;
-        }
-
-        try
-        {
-            if (scheme.Value.Rsa)
-            {
-                using var rsa = issuer.GetRSAPublicKey();
-                return rsa is not null && rsa.VerifyData(tbs, signature, scheme.Value.Hash, RSASignaturePadding.Pkcs1);
-            }
-
-            using var ec = issuer.GetECDsaPublicKey();
-            return ec is not null && ec.VerifyData(tbs, signature, scheme.Value.Hash, DSASignatureFormat.Rfc3279DerSequence);
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
-
-    private static bool IsCertificateAuthority(X509Certificate2 cert) =>
-        cert.Extensions[BasicConstraintsOid] is X509BasicConstraintsExtension { CertificateAuthority: true };
-
-    private static string? SerialNumberAttribute(X500DistinguishedName name)
-    {
-        foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
-        {
-            if (!rdn.HasMultipleElements && rdn.GetSingleElementType().Value == SerialNumberAttributeOid)
-            {
-                return rdn.GetSingleElementValue();
-            }
-        }
-
-        return null;
     }
 }

@@ -58,8 +58,16 @@ public sealed class CertificateAuthority(CaHierarchy hierarchy, CertificateIssue
 
         // Step 3: sign. Certificates of one batch are independent, so they are signed on all cores.
         var signed = new IssuedCertificate[prepared.Length];
-        Parallel.For(0, prepared.Length, new ParallelOptions { CancellationToken = ct }, i =>
-            signed[i] = new IssuedCertificate(prepared[i].SerialHex, prepared[i].Kind, issuer.Sign(prepared[i])));
+        try
+        {
+            Parallel.For(0, prepared.Length, new ParallelOptions { CancellationToken = ct }, i =>
+                signed[i] = new IssuedCertificate(prepared[i].SerialHex, prepared[i].Kind, issuer.Sign(prepared[i])));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.OfType<MjpkiException>().FirstOrDefault() is { } known)
+        {
+            // Our own error reaches the RA and the HTTP edge as itself (e.g. hsm-unavailable → 503), not as a 500.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(known);
+        }
 
         // Step 4: record the signed certificates; step 5: hand them back.
         await ledger.RecordSignedAsync(signed, ct);

@@ -110,7 +110,7 @@ public sealed class CaHierarchy : IDisposable
                 throw new MjpkiException(
                     ErrorKind.Internal,
                     "ca-key-missing",
-                    $"The CA certificate {path} exists but its key {keyUri} was not found; restore the key or remove the certificate to start a new hierarchy.");
+                    $"The CA certificate {path} exists but its key {KeyProviders.Redact(keyUri)} was not found; restore the key or remove the certificate to start a new hierarchy.");
             }
 
             return Root.Create(hierarchy, certificate, key, path, keyUri);
@@ -122,7 +122,7 @@ public sealed class CaHierarchy : IDisposable
             if (rootKey.KeySize != SubjectPublicKeyInfos.RequiredRsaBits)
             {
                 // The sandbox mirrors JPKI's RSA-2048 everywhere; a provisioned key of another size is a configuration error.
-                throw new MjpkiException(ErrorKind.Internal, "ca-key-invalid", $"The key {keyUri} is RSA-{rootKey.KeySize}; roots use RSA-2048.");
+                throw new MjpkiException(ErrorKind.Internal, "ca-key-invalid", $"The key {KeyProviders.Redact(keyUri)} is RSA-{rootKey.KeySize}; roots use RSA-2048.");
             }
 
             var der = CreateSelfSigned(hierarchy, rootKey, options.CaValidityYears, time);
@@ -186,7 +186,7 @@ public sealed class CaHierarchy : IDisposable
             {
                 if (!certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
                 {
-                    throw Broken("ca-key-mismatch", $"The key {keyUri} does not belong to the CA certificate {path}.");
+                    throw Broken("ca-key-mismatch", $"The key {KeyProviders.Redact(keyUri)} does not belong to the CA certificate {path}.");
                 }
 
                 var constraints = certificate.Extensions.OfType<X509BasicConstraintsExtension>().SingleOrDefault();

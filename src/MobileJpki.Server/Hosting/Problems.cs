@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using MobileJpki.Core;
+using MobileJpki.Storage;
 
 namespace MobileJpki.Server.Hosting;
 
@@ -66,6 +67,12 @@ public static partial class Problems
             case MjpkiException mex:
                 result = From(mex);
                 break;
+            case not null when MjpkiDatabase.IsUnavailable(error):
+                // The database is down or unreachable: each write is one transaction, so nothing was half-written.
+                LogDatabaseUnavailable(logger, error.GetType().FullName ?? "unknown", context.TraceIdentifier);
+                context.Response.Headers.RetryAfter = "5";
+                result = From(new MjpkiException(ErrorKind.Unavailable, "database-unavailable", "The service's database is unavailable. Try again shortly."));
+                break;
             case BadHttpRequestException bad:
                 // Oversized or unreadable bodies: the status code Kestrel chose (400/413) with a plain message.
                 var badCode = bad.StatusCode == 413 ? "body-too-large" : "bad-request";
@@ -80,6 +87,9 @@ public static partial class Problems
 
         await result.ExecuteAsync(context);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable ({ExceptionType}) in request {TraceId}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string exceptionType, string traceId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled {ExceptionType} in request {TraceId}")]
     private static partial void LogUnhandled(ILogger logger, string exceptionType, string traceId);

@@ -39,12 +39,14 @@ public static class ServiceRegistration
         services.AddSingleton(ra);
         services.AddSingleton(new ProcessingWindow(ra.Window));
 
-        services.AddPooledDbContextFactory<MjpkiDbContext>(o => o.UseSqlite(storage.ConnectionString).AddInterceptors(new SqlitePragmas()));
+        services.AddSingleton(storage);
+        services.AddPooledDbContextFactory<MjpkiDbContext>(o => MjpkiDatabase.Configure(o, storage.ParsedProvider, storage.ConnectionString));
+        services.AddSingleton(new StorageNode(storage.NodeId ?? StorageNode.DefaultId(), storage.ClaimLease, TimeProvider.System));
         services.AddSingleton<StorageAuthority>();
         services.AddSingleton<IRaStore>(sp => sp.GetRequiredService<StorageAuthority>());
         services.AddSingleton<ICertificateLedger>(sp => sp.GetRequiredService<StorageAuthority>());
 
-        services.AddSingleton<IKeyProvider>(sp => new SoftwareKeyProvider(Path.Combine(pki.DataDirectory, "keys")));
+        services.AddSingleton<IKeyProvider>(sp => KeyProviders.ForOptions(pki));
         services.AddSingleton(sp => CaHierarchy.LoadOrCreate(pki, sp.GetRequiredService<IKeyProvider>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new CertificateIssuer(sp.GetRequiredService<CaHierarchy>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICertificateAuthority, CertificateAuthority>();
@@ -60,28 +62,21 @@ public static class ServiceRegistration
         services.AddSingleton<RegistrationAuthority>();
         services.AddSingleton<IssuanceWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<IssuanceWorker>());
+        services.AddMobileJpkiNotifications(config, pki.DataDirectory);
+        services.AddMobileJpkiRevocation(config);
         return services;
     }
 
-    /// <summary>Creates the database and the CA hierarchy on first start, so failures surface before serving.</summary>
+    /// <summary>
+    /// Migrates the database (docs/operations.md, "Database migrations") and creates the CA hierarchy on first start,
+    /// so failures surface before serving.
+    /// </summary>
     public static async Task InitializeMobileJpkiAsync(this IServiceProvider services)
     {
         var pki = services.GetRequiredService<PkiOptions>();
         Directory.CreateDirectory(pki.DataDirectory);
-        var factory = services.GetRequiredService<IDbContextFactory<MjpkiDbContext>>();
-        await using (var db = await factory.CreateDbContextAsync())
-        {
-            var dataSource = db.Database.GetDbConnection().DataSource;
-            if (!string.IsNullOrEmpty(dataSource) && Path.GetDirectoryName(Path.GetFullPath(dataSource)) is { } dir)
-            {
-                Directory.CreateDirectory(dir);
-            }
-
-            await db.Database.EnsureCreatedAsync();
-
-            // WAL lets readers run beside the single writer; synchronous=FULL keeps every commit durable.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
-        }
+        var storage = services.GetRequiredService<StorageOptions>();
+        await MjpkiDatabase.MigrateAsync(storage.ParsedProvider, storage.ConnectionString);
 
         _ = services.GetRequiredService<CaHierarchy>();
     }

@@ -1,0 +1,159 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using MobileJpki.Core;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
+
+namespace MobileJpki.Pki;
+
+/// <summary>One loaded PKCS#11 library (C_Initialize'd once per process), shared by every token it serves.</summary>
+/// <remarks>
+/// <para><see cref="Epoch"/> counts initialisations. A token remembers the epoch its sessions were opened in; when the
+/// library had to be finalised and initialised again (the module lost its state: CKR_CRYPTOKI_NOT_INITIALIZED, or a
+/// token that only shows up after a rescan), every older session and object handle is void, even if a stale handle
+/// number happens to be valid again in the new state.</para>
+/// <para>Not thread-safe on its own: <see cref="Pkcs11Token"/> calls it under its lock, and <see cref="Reset"/> only
+/// acts for the epoch that failed, so two tokens seeing the same failure reset the library once.</para>
+/// </remarks>
+internal sealed class Pkcs11Module : IDisposable
+{
+    private static readonly Pkcs11InteropFactories Factories = new();
+    private readonly Lock _gate = new();
+    private IPkcs11Library? _library;
+    private long _epoch;
+    private bool _disposed;
+
+    static Pkcs11Module() => NativeResolver.Register();
+
+    public Pkcs11Module(string path) => Path = path;
+
+    public string Path { get; }
+
+    public long Epoch => Interlocked.Read(ref _epoch);
+
+    /// <summary>The initialised library and its epoch, loading it if needed (throws "hsm-module-unavailable").</summary>
+    public (IPkcs11Library Library, long Epoch) Acquire()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_library is null)
+            {
+                _library = Load(Path);
+                Interlocked.Increment(ref _epoch);
+            }
+
+            return (_library, _epoch);
+        }
+    }
+
+    /// <summary>Finalises the library if it is still the one of <paramref name="failedEpoch"/>; the next <see cref="Acquire"/> initialises it again.</summary>
+    public void Reset(long failedEpoch)
+    {
+        lock (_gate)
+        {
+            if (_library is null || _epoch != failedEpoch)
+            {
+                return;
+            }
+
+            DisposeQuietly(_library);
+            _library = null;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            if (_library is not null)
+            {
+                DisposeQuietly(_library);
+                _library = null;
+            }
+        }
+    }
+
+    /// <summary>Opens a second, independent handle on a module (tests and tools use it to act on the HSM from outside).</summary>
+    internal static IPkcs11Library LoadDetached(string path) => Load(path);
+
+    private static IPkcs11Library Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new MjpkiException(ErrorKind.Internal, "hsm-module-unavailable", $"The PKCS#11 module {path} does not exist (is the HSM client installed?).");
+        }
+
+        try
+        {
+            // Multi-threaded with OS locking: the CA signs on all cores, each thread in its own session.
+            return Factories.Pkcs11LibraryFactory.LoadPkcs11Library(Factories, path, AppType.MultiThreaded);
+        }
+        catch (Pkcs11Exception e)
+        {
+            throw new MjpkiException(ErrorKind.Unavailable, "hsm-unavailable", $"The PKCS#11 module {path} could not be initialised ({e.RV}).", e);
+        }
+        catch (Exception e) when (e is not MjpkiException)
+        {
+            throw new MjpkiException(ErrorKind.Internal, "hsm-module-unavailable", $"The PKCS#11 module {path} could not be loaded: {e.Message}", e);
+        }
+    }
+
+    private static void DisposeQuietly(IPkcs11Library library)
+    {
+        try
+        {
+            // C_Finalize: its result is ignored by Pkcs11Interop, which is what we want for a module that already lost its state.
+            library.Dispose();
+        }
+        catch (Exception)
+        {
+            // A module that cannot even finalise is replaced all the same.
+        }
+    }
+
+    /// <summary>
+    /// Pkcs11Interop binds dlopen from "libdl", which Debian 12 only ships as libdl.so.2 (Pkcs11Interop issue #239):
+    /// resolve it for that assembly before the first module is loaded.
+    /// </summary>
+    private static class NativeResolver
+    {
+        private static int _registered;
+
+        public static void Register()
+        {
+            if (OperatingSystem.IsWindows() || Interlocked.Exchange(ref _registered, 1) == 1)
+            {
+                return;
+            }
+
+            try
+            {
+                NativeLibrary.SetDllImportResolver(typeof(Pkcs11InteropFactories).Assembly, Resolve);
+            }
+            catch (InvalidOperationException)
+            {
+                // The host registered its own resolver for the assembly already; it is in charge.
+            }
+        }
+
+        private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+        {
+            if (name != "libdl")
+            {
+                return IntPtr.Zero;
+            }
+
+            foreach (var candidate in new[] { "libdl.so.2", "libdl.so", "libc.so.6" })
+            {
+                if (NativeLibrary.TryLoad(candidate, assembly, searchPath, out var handle))
+                {
+                    return handle;
+                }
+            }
+
+            return IntPtr.Zero;
+        }
+    }
+}

@@ -358,8 +358,24 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
     public async Task ReleaseAsync(IReadOnlyCollection<Guid> applicationIds, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await RevokeUnfinishedAsync(db, applicationIds, ct);
         await db.Applications.Where(a => applicationIds.Contains(a.Id) && a.Status == (int)ApplicationStatus.Processing)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Queued).SetProperty(a => a.ClaimedBy, (string?)null).SetProperty(a => a.ClaimedAt, (DateTimeOffset?)null), ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Issuance cycle, recovery: certificates an interrupted round already signed and recorded were never handed to
+    /// anyone, but they exist, so they are revoked (reason "abandoned") before the application is issued afresh
+    /// with new serials. Intents that never got a signature stay Pending as a record of the reserved serial.
+    /// </summary>
+    private async Task RevokeUnfinishedAsync(MjpkiDbContext db, IReadOnlyCollection<Guid> applicationIds, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await db.Certificates
+            .Where(c => c.ApplicationId.HasValue && applicationIds.Contains(c.ApplicationId.Value) && c.Status == (int)CertificateStatus.Issued)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, (int)CertificateStatus.Revoked).SetProperty(c => c.RevokedAt, now).SetProperty(c => c.RevocationReason, "abandoned"), ct);
     }
 
     /// <summary>
@@ -376,8 +392,18 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
             processing = processing.Where(a => a.ClaimedBy == null || a.ClaimedBy == _node.Id || a.ClaimedAt == null || a.ClaimedAt < abandoned);
         }
 
-        return await processing
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var ids = await processing.Select(a => a.Id).ToListAsync(ct);
+        if (ids.Count == 0)
+        {
+            return 0;
+        }
+
+        await RevokeUnfinishedAsync(db, ids, ct);
+        var requeued = await db.Applications.Where(a => ids.Contains(a.Id) && a.Status == (int)ApplicationStatus.Processing)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Queued).SetProperty(a => a.ClaimedBy, (string?)null).SetProperty(a => a.ClaimedAt, (DateTimeOffset?)null), ct);
+        await tx.CommitAsync(ct);
+        return requeued;
     }
 
     public async Task<PhoneRecord?> GetPhoneAsync(string phoneId, CancellationToken ct)

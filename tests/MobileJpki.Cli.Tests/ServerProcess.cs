@@ -15,7 +15,7 @@ public sealed class ServerProcess : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly StringBuilder _log = new();
-    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
 
     public ServerProcess()
@@ -53,7 +53,33 @@ public sealed class ServerProcess : IAsyncLifetime
 
     public static string BinDirectory => AppContext.BaseDirectory;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync();
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing — what a crash or an OOM kill does.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        if (_process is not null)
+        {
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+            _process = null;
+        }
+    }
+
+    /// <summary>Starts the server again on the same directory, database and port.</summary>
+    public async Task RestartAsync()
+    {
+        await KillAsync();
+        _started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await StartAsync();
+    }
+
+    private async Task StartAsync()
     {
         var dll = Path.Combine(BinDirectory, "MobileJpki.Server.dll");
         Assert.True(File.Exists(dll), $"{dll} is not in the test output");
@@ -92,7 +118,8 @@ public sealed class ServerProcess : IAsyncLifetime
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
         _process.EnableRaisingEvents = true;
-        _process.Exited += (_, _) => _started.TrySetException(new InvalidOperationException("the server exited during start"));
+        var started = _started;
+        _process.Exited += (_, _) => started.TrySetException(new InvalidOperationException("the server exited during start"));
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 

@@ -79,6 +79,7 @@ public sealed class TcpProxy : IDisposable
     private readonly int _port;
     private readonly CancellationTokenSource _stop = new();
     private volatile bool _cut;
+    private int _disposed;
 
     public TcpProxy(string host, int port)
     {
@@ -107,6 +108,12 @@ public sealed class TcpProxy : IDisposable
 
     public void Dispose()
     {
+        // WebApplicationFactory may dispose its fixture twice (Dispose and DisposeAsync).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stop.Cancel();
         _listener.Stop();
         Cut();

@@ -30,6 +30,7 @@ public static class EnrollmentThroughput
             {
                 ["Storage:ConnectionString"] = $"Data Source={Path.Combine(dir.FullName, "bench.db")}",
                 ["Pki:DataDirectory"] = dir.FullName,
+                ["Ra:BatchSize"] = Environment.GetEnvironmentVariable("MJPKI_BENCH_BATCH") ?? "256",
             }).Build();
             var services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddMobileJpki(config);
 

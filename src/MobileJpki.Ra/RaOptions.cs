@@ -6,8 +6,8 @@ public sealed class RaOptions
     /// <summary>How far an application's createdAt may be from the server's clock. Default 10 minutes.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Applications issued per worker batch (one database round trip each way). Default 64.</summary>
-    public int BatchSize { get; set; } = 64;
+    /// <summary>Applications issued per worker batch (a few database round trips per batch). Default 256.</summary>
+    public int BatchSize { get; set; } = 256;
 
     /// <summary>Phone models offered the service (ids from MobileJpki.Device's list).</summary>
     public ISet<string> SupportedModels { get; set; } = new HashSet<string>(StringComparer.Ordinal);

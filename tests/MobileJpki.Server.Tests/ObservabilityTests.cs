@@ -94,7 +94,14 @@ public sealed class ObservabilityTests(LoggedMjpkiServer server) : IClassFixture
         var card = await server.IssueCardAsync(name: "計測 次郎");
         await server.ApplyAndRegisterAsync(server.NewApp(server.NewPhone()), card);
 
+        using (var garbage = new ByteArrayContent([0x30, 0x03, 0x02, 0x01]))
+        {
+            garbage.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/ocsp-request");
+            (await server.Client.PostAsync("/ocsp/auth", garbage)).Dispose();
+        }
+
         var text = await server.Client.GetStringAsync("/metrics");
+        Assert.Matches("mjpki_ocsp_requests_total\\{[^}]*status=\"MalformedRequest\"[^}]*\\} [1-9]", text);
         Assert.Contains("mjpki_applications_accepted_total", text, StringComparison.Ordinal);
         Assert.Matches("mjpki_certificates_issued_total\\{[^}]*kind=\"PhoneSigning\"[^}]*\\} [1-9]", text);
         Assert.Contains("mjpki_issuance_latency_seconds_bucket", text, StringComparison.Ordinal);

@@ -46,17 +46,24 @@ public sealed class OcspResponder
     /// <summary>Answers a DER OCSPRequest sent to <c>/ocsp/{hierarchy}</c>. Never throws for bad input.</summary>
     public async Task<OcspResult> RespondAsync(Hierarchy hierarchy, ReadOnlyMemory<byte> requestDer, CancellationToken ct)
     {
+        var (result, preSigned) = await AnswerAsync(hierarchy, requestDer, ct);
+        RevocationTelemetry.OcspAnswered(hierarchy, result.Status, preSigned);
+        return result;
+    }
+
+    private async Task<(OcspResult Result, bool PreSigned)> AnswerAsync(Hierarchy hierarchy, ReadOnlyMemory<byte> requestDer, CancellationToken ct)
+    {
         // Step 1: parse, within bounds.
         var request = OcspRequestParser.TryParse(requestDer);
         if (request is null)
         {
-            return Fail(OcspResponseStatus.MalformedRequest);
+            return (Fail(OcspResponseStatus.MalformedRequest), false);
         }
 
         // Step 2: authorize: we answer only for the CA behind this URL, and it signs the answer.
         if (!_issuers.TryGetValue(hierarchy, out var issuer) || !request.CertIds.All(id => Names(issuer, id)))
         {
-            return Fail(OcspResponseStatus.Unauthorized);
+            return (Fail(OcspResponseStatus.Unauthorized), false);
         }
 
         // Step 3: look up every status (unknown for serials we cannot have issued).
@@ -71,7 +78,7 @@ public sealed class OcspResponder
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return Fail(OcspResponseStatus.TryLater);
+            return (Fail(OcspResponseStatus.TryLater), false);
         }
 
         var nonce = _options.EchoNonce ? request.NonceExtension : null;
@@ -83,16 +90,16 @@ public sealed class OcspResponder
             var key = (hierarchy, cachedSerial);
             if (_cache.TryGetValue(key, out var hit) && hit.Serves(only, statuses[0], now, _options.OcspRefreshAfter))
             {
-                return hit.Result;
+                return (hit.Result, true);
             }
 
             var preSigned = new PreSigned(only.Encoded.ToArray(), statuses[0], Der.ToSeconds(now), Sign(issuer, request.CertIds, statuses, null, now));
             Store(key, preSigned);
-            return preSigned.Result;
+            return (preSigned.Result, false);
         }
 
         // Step 5: anything else is signed for this request alone.
-        return Sign(issuer, request.CertIds, statuses, nonce, now);
+        return (Sign(issuer, request.CertIds, statuses, nonce, now), false);
     }
 
     private static bool Names(RevocationIssuer issuer, OcspCertId id) => id.Algorithm switch

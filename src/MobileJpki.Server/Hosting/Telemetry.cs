@@ -33,7 +33,7 @@ public static class Telemetry
             .ConfigureResource(r => r.AddService("mobilejpki"))
             .WithMetrics(m =>
             {
-                m.AddMeter(RaTelemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter();
+                m.AddMeter(RaTelemetry.Name, MobileJpki.Revocation.RevocationTelemetry.Name).AddAspNetCoreInstrumentation().AddPrometheusExporter();
                 if (otlpUri is not null)
                 {
                     m.AddOtlpExporter(o => o.Endpoint = otlpUri);

@@ -1,5 +1,5 @@
-using MobileJpki.Core.Protocol;
 using Microsoft.Extensions.Options;
+using MobileJpki.Core.Protocol;
 using MobileJpki.Server.Endpoints;
 using MobileJpki.Server.Hosting;
 

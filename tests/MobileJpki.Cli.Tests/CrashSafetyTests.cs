@@ -32,17 +32,17 @@ public sealed class CrashSafetyTests : IAsyncLifetime
         var view = await api.GetClockAsync(CancellationToken.None);
         var cutoff = NextJst(view.Now, 19, 31);
         await api.ChangeClockAsync(new ClockChange(null, cutoff, null), CancellationToken.None);
-        var phoneClock = new OffsetClock(cutoff - TimeProvider.System.GetUtcNow());
+        var phoneClock = new TestFlow.OffsetClock(cutoff - TimeProvider.System.GetUtcNow());
         var receipts = new List<ApplicationReceipt>();
         for (var person = 0; person < People; person++)
         {
-            var card = await IssueCardAsync(api, $"障害 試験{person}");
+            var card = await TestFlow.IssueCardAsync(api, $"障害 試験{person}", "female", "1990-02-03", "大阪府大阪市北区1-1");
             for (var p = 0; p < PhonesPerPerson; p++)
             {
                 // One person, several phones: the one-device rule runs inside the killed batches too.
                 var phone = VirtualPhone.Create("pixel-8", phoneClock);
-                var app = new PortalApp(phone, () => { }, api, new SilentScreens(), phoneClock);
-                receipts.Add(await app.ApplyAsync(card.Applet, Answers(), CancellationToken.None));
+                var app = TestFlow.NewApp(phone, api, phoneClock);
+                receipts.Add(await app.ApplyAsync(card.Applet, TestFlow.Answers(), CancellationToken.None));
             }
         }
 
@@ -135,47 +135,5 @@ public sealed class CrashSafetyTests : IAsyncLifetime
         return candidate > now ? candidate : candidate.AddDays(1);
     }
 
-    private static ApplyOptions Answers() => new()
-    {
-        CardPassword = "CARD2023",
-        NewSigningPassword = "PHONE2023",
-        NewAuthPin = "5678",
-        Confirmed = true,
-    };
-
-    private static async Task<VirtualCard> IssueCardAsync(ServerApi api, string name)
-    {
-        var card = VirtualCard.CreateBlank("CARD2023", "1234");
-        var issued = await api.IssueCardAsync(
-            new CardIssueRequest(name, null, "female", "1990-02-03", "大阪府大阪市北区1-1", null, Convert.ToBase64String(card.SigningPublicKeyInfo), Convert.ToBase64String(card.AuthPublicKeyInfo)),
-            CancellationToken.None);
-        card.InstallCertificates(
-            Convert.FromBase64String(issued.SigningCertificate),
-            Convert.FromBase64String(issued.SigningCaCertificate),
-            Convert.FromBase64String(issued.AuthCertificate),
-            Convert.FromBase64String(issued.AuthCaCertificate));
-        return card;
-    }
-
     private sealed record Snapshot(List<ApplicationEntity> Applications, List<CertificateEntity> Certificates);
-
-    private sealed class OffsetClock(TimeSpan offset) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
-    }
-
-    private sealed class SilentScreens : IAppScreens
-    {
-        public void Show(string titleJa, string titleEn, string? body = null)
-        {
-        }
-
-        public void Progress(int percent, string labelJa, string labelEn)
-        {
-        }
-
-        public string Ask(string promptJa, string promptEn, bool secret) => throw new InvalidOperationException("every answer is given up front");
-
-        public bool Confirm(string promptJa, string promptEn) => true;
-    }
 }

@@ -25,14 +25,14 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         for (var round = 0; round < 3; round++)
         {
             // One card, read by two phones at the same moment (a copy of the card for each reader: same keys, same person).
-            var card = await IssueCardAsync(nodes.Api(0), $"二台 太郎{round}");
+            var card = await TestFlow.IssueCardAsync(nodes.Api(0), $"二台 太郎{round}");
             var copy = Path.Combine(nodes.First.Root, $"card-{round}.json");
             card.Save(copy);
             var phones = new[] { VirtualPhone.Create("pixel-8", clock), VirtualPhone.Create("galaxy-s23", clock) };
             var cards = new[] { card, VirtualCard.Load(copy) };
 
             var receipts = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => Task.Run(() =>
-                NewApp(phones[i], nodes.Api(i), clock).ApplyAsync(cards[i].Applet, Answers(), CancellationToken.None))));
+                TestFlow.NewApp(phones[i], nodes.Api(i), clock).ApplyAsync(cards[i].Applet, TestFlow.Answers(), CancellationToken.None))));
 
             var applicationIds = receipts.Select(r => Guid.Parse(r.ApplicationId)).ToArray();
             var applications = await WaitProcessedAsync(applicationIds);
@@ -77,13 +77,13 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             await gate.WaitAsync();
             try
             {
-                var card = await IssueCardAsync(nodes.Api(p % 2), $"多数 利用者{p:D3}");
+                var card = await TestFlow.IssueCardAsync(nodes.Api(p % 2), $"多数 利用者{p:D3}");
                 var phone = VirtualPhone.Create("pixel-8", clock);
                 var mine = new List<Guid>();
                 for (var i = 0; i < ApplicationsEach; i++)
                 {
                     // Each application of this phone goes to the other node than the one before.
-                    var receipt = await NewApp(phone, nodes.Api((p + i) % 2), clock).ApplyAsync(card.Applet, Answers(), CancellationToken.None);
+                    var receipt = await TestFlow.NewApp(phone, nodes.Api((p + i) % 2), clock).ApplyAsync(card.Applet, TestFlow.Answers(), CancellationToken.None);
                     mine.Add(Guid.Parse(receipt.ApplicationId));
                 }
 
@@ -120,31 +120,6 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         await AssertSerialsUniqueAsync();
     }
 
-    private static ApplyOptions Answers() => new()
-    {
-        CardPassword = "CARD2023",
-        NewSigningPassword = "PHONE2023",
-        NewAuthPin = "5678",
-        Confirmed = true,
-    };
-
-    private static PortalApp NewApp(VirtualPhone phone, ServerApi api, TimeProvider clock) =>
-        new(phone, () => { }, api, new SilentScreens(), clock);
-
-    private static async Task<VirtualCard> IssueCardAsync(ServerApi api, string name)
-    {
-        var card = VirtualCard.CreateBlank("CARD2023", "1234");
-        var issued = await api.IssueCardAsync(
-            new CardIssueRequest(name, null, "male", "1980-01-01", "東京都千代田区紀尾井町1-3", null, Convert.ToBase64String(card.SigningPublicKeyInfo), Convert.ToBase64String(card.AuthPublicKeyInfo)),
-            CancellationToken.None);
-        card.InstallCertificates(
-            Convert.FromBase64String(issued.SigningCertificate),
-            Convert.FromBase64String(issued.SigningCaCertificate),
-            Convert.FromBase64String(issued.AuthCertificate),
-            Convert.FromBase64String(issued.AuthCaCertificate));
-        return card;
-    }
-
     /// <summary>Waits until no application of <paramref name="ids"/> is queued or being processed.</summary>
     private async Task<List<ApplicationEntity>> WaitProcessedAsync(IReadOnlyCollection<Guid> ids)
     {
@@ -168,21 +143,6 @@ public sealed class MultiNodeTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         await using var db = nodes.OpenDb();
         var serials = await db.Certificates.AsNoTracking().Select(c => c.Serial).ToListAsync();
         Assert.Equal(serials.Count, serials.Distinct(StringComparer.OrdinalIgnoreCase).Count());
-    }
-
-    private sealed class SilentScreens : IAppScreens
-    {
-        public void Show(string titleJa, string titleEn, string? body = null)
-        {
-        }
-
-        public void Progress(int percent, string labelJa, string labelEn)
-        {
-        }
-
-        public string Ask(string promptJa, string promptEn, bool secret) => throw new InvalidOperationException("every answer is given up front");
-
-        public bool Confirm(string promptJa, string promptEn) => true;
     }
 }
 
@@ -218,7 +178,7 @@ public sealed class TwoNodes : IAsyncLifetime
         }
 
         Assert.All(views, v => Assert.True(v.WindowOpen));
-        return new OffsetClock(views.Max(v => v.Now) - TimeProvider.System.GetUtcNow());
+        return new TestFlow.OffsetClock(views.Max(v => v.Now) - TimeProvider.System.GetUtcNow());
     }
 
     /// <summary>How many distinct nodes (of these two) claimed the given applications.</summary>
@@ -255,11 +215,5 @@ public sealed class TwoNodes : IAsyncLifetime
         }
 
         _database.Dispose();
-    }
-
-    /// <summary>The system clock shifted to the nodes' sandbox time.</summary>
-    private sealed class OffsetClock(TimeSpan offset) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
     }
 }

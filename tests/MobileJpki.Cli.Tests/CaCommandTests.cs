@@ -86,10 +86,25 @@ public sealed class CaCommandTests : IDisposable
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
-            Assert.Equal(HttpStatusCode.Created, (await IssueCardAsync(http)).StatusCode);
+            var issued = await IssueCardAsync(http);
+            Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+
+            // An OCSP answer for the new card certificate is signed now, while the HSM is there.
+            var card = (await issued.Content.ReadFromJsonAsync<CardIssueResponse>(ProtocolJson.Options))!;
+            var caPem = Path.Combine(_root, "outage-ca.pem");
+            var certPem = Path.Combine(_root, "outage-card.pem");
+            var requestDer = Path.Combine(_root, "outage-req.der");
+            await File.WriteAllTextAsync(caPem, PemEncoding.WriteString("CERTIFICATE", Convert.FromBase64String(card.AuthCaCertificate)));
+            await File.WriteAllTextAsync(certPem, PemEncoding.WriteString("CERTIFICATE", Convert.FromBase64String(card.AuthCertificate)));
+            Mjpki.AssertSuccess(await RunAsync("/usr/bin/openssl", ["ocsp", "-issuer", caPem, "-cert", certPem, "-no_nonce", "-reqout", requestDer]));
+            var ocspRequest = await File.ReadAllBytesAsync(requestDer);
+            var before = await PostOcspAsync(http, ocspRequest);
 
             // The HSM goes away (SoftHSM notices its token directory is gone).
             Directory.Move(tokenDirectory, parked);
+
+            // OCSP is still answered, from the pre-signed response: no signature is needed.
+            Assert.Equal(before, await PostOcspAsync(http, ocspRequest));
             var down = await IssueCardAsync(http);
             var problem = await down.Content.ReadAsStringAsync();
             Assert.True(down.StatusCode == HttpStatusCode.ServiceUnavailable, $"{down.StatusCode}: {problem}\n{log}");
@@ -160,6 +175,19 @@ public sealed class CaCommandTests : IDisposable
         Assert.Contains("refused the configured PIN", text, StringComparison.Ordinal);
         Assert.Contains("mjpki-ca", text, StringComparison.Ordinal);
         Assert.DoesNotContain(wrong, text, StringComparison.Ordinal);
+    }
+
+    private static async Task<byte[]> PostOcspAsync(HttpClient http, byte[] request)
+    {
+        using var content = new ByteArrayContent(request);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/ocsp-request");
+        using var response = await http.PostAsync(new Uri("/ocsp/auth", UriKind.Relative), content);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var der = await response.Content.ReadAsByteArrayAsync();
+
+        // OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED successful(0), responseBytes … }
+        Assert.Equal(0, (int)new System.Formats.Asn1.AsnReader(der, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence().ReadEnumeratedValue<OcspStatusProbe>());
+        return der;
     }
 
     private static Task<HttpResponseMessage> IssueCardAsync(HttpClient http)
@@ -299,4 +327,15 @@ public sealed class CaCommandTests : IDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>Only "successful" matters to the outage test; the enumeration needs a type to read into.</summary>
+internal enum OcspStatusProbe
+{
+    Successful = 0,
+    MalformedRequest = 1,
+    InternalError = 2,
+    TryLater = 3,
+    SigRequired = 5,
+    Unauthorized = 6,
 }

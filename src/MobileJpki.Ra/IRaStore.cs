@@ -16,8 +16,6 @@ public interface IRaStore
     /// <summary>The person's card certificates that are not revoked.</summary>
     Task<IReadOnlyList<CertificateRecord>> GetActiveCardCertificatesAsync(Guid personId, CancellationToken ct);
 
-    Task<PersonRecord?> GetPersonAsync(Guid personId, CancellationToken ct);
-
     /// <summary>The persons and their unrevoked card certificates, for a whole issuance batch in one read.</summary>
     Task<IReadOnlyDictionary<Guid, PersonCards>> GetPersonsWithCardsAsync(IReadOnlyCollection<Guid> personIds, CancellationToken ct);
 

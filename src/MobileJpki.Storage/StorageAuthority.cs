@@ -29,13 +29,6 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         await db.SaveChangesAsync(ct);
     }
 
-    public async Task<PersonRecord?> GetPersonAsync(Guid personId, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var p = await db.Persons.AsNoTracking().FirstOrDefaultAsync(x => x.Id == personId, ct);
-        return p is null ? null : new PersonRecord(p.Id, p.BirthDate, p.CreatedAt);
-    }
-
     public async Task ActivateCardCertificatesAsync(Guid personId, IReadOnlyCollection<string> serials, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);

@@ -8,20 +8,10 @@ namespace MobileJpki.Server.Hosting;
 /// </summary>
 public sealed partial class IssuanceWorker(IServiceProvider services, SandboxClock clock, ILogger<IssuanceWorker> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly WakeSignal _wake = new();
 
     /// <summary>Ask the worker to look at the queue now.</summary>
-    public void Poke()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already poked; one wake-up covers every pending reason.
-        }
-    }
+    public void Poke() => _wake.Poke();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,7 +41,7 @@ public sealed partial class IssuanceWorker(IServiceProvider services, SandboxClo
 
             // Due times are minute-grained; a real-time poll of one second bounds the latency of an application
             // that becomes due while nobody pokes.
-            await _signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
         }
     }
 

@@ -8,20 +8,10 @@ namespace MobileJpki.Server.Hosting;
 /// </summary>
 public sealed partial class OutboxWorker(OutboxDispatcher dispatcher, NotificationOptions options, SandboxClock clock, ILogger<OutboxWorker> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly WakeSignal _wake = new();
 
     /// <summary>Ask the worker to look at the outbox now.</summary>
-    public void Poke()
-    {
-        try
-        {
-            _signal.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already poked.
-        }
-    }
+    public void Poke() => _wake.Poke();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,7 +32,7 @@ public sealed partial class OutboxWorker(OutboxDispatcher dispatcher, Notificati
                 LogFailed(logger, ex.GetType().Name);
             }
 
-            await _signal.WaitAsync(options.Outbox.PollInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            await _wake.WaitAsync(options.Outbox.PollInterval, stoppingToken);
         }
     }
 

@@ -73,6 +73,59 @@ public sealed partial class Pkcs11KeyProviderTests
     }
 
     [Fact]
+    public async Task SignData_OtherTokenOfTheModuleGoneAndBack_SignersOnThisTokenNeverCrashAndKeepVerifying()
+    {
+        // The two CA keys live in two tokens of one module. Recovering from the loss of one token finalises the
+        // library; that must wait for signers of the other token to leave it, or the process dies in native code.
+        var steady = SoftHsm.NewLabel("steady");
+        var flaky = SoftHsm.NewLabel("flaky");
+        hsm.CreateToken(steady);
+        var flakyDirectory = hsm.CreateToken(flaky);
+        using var provider = new Pkcs11KeyProvider();
+        using var steadyKey = provider.CreateKey(hsm.KeyUri(steady, "ca-auth"));
+        using var flakyKey = provider.CreateKey(hsm.KeyUri(flaky, "ca-sign"));
+        SignAndVerify(flakyKey);
+        var parked = Path.Combine(hsm.Directory, "parked-" + Guid.NewGuid().ToString("N"));
+        using var stop = new CancellationTokenSource();
+        var signed = 0;
+        var unexpected = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+
+        var signers = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    SignAndVerify(steadyKey);
+                    Interlocked.Increment(ref signed);
+                }
+                catch (MjpkiException e) when (e.Code == "hsm-unavailable")
+                {
+                    // A reset of the library can void this signer's session once; the next signature recovers.
+                }
+                catch (Exception e)
+                {
+                    unexpected.Enqueue(e);
+                }
+            }
+        })).ToArray();
+
+        for (var round = 0; round < 15; round++)
+        {
+            Directory.Move(flakyDirectory, parked);
+            Assert.Equal("hsm-unavailable", Assert.Throws<MjpkiException>(() => flakyKey.SignData(Data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)).Code);
+            Directory.Move(parked, flakyDirectory);
+            SignAndVerify(flakyKey);
+        }
+
+        stop.Cancel();
+        await Task.WhenAll(signers);
+        Assert.Empty(unexpected);
+        Assert.True(signed > 0);
+        SignAndVerify(steadyKey);
+    }
+
+    [Fact]
     public async Task IssueAsync_TokenGone_ThrowsHsmUnavailableThenIssuesWhenBack()
     {
         var token = SoftHsm.NewLabel("issue");

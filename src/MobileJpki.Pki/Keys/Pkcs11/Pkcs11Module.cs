@@ -12,13 +12,16 @@ namespace MobileJpki.Pki;
 /// library had to be finalised and initialised again (the module lost its state: CKR_CRYPTOKI_NOT_INITIALIZED, or a
 /// token that only shows up after a rescan), every older session and object handle is void, even if a stale handle
 /// number happens to be valid again in the new state.</para>
-/// <para>Not thread-safe on its own: <see cref="Pkcs11Token"/> calls it under its lock, and <see cref="Reset"/> only
-/// acts for the epoch that failed, so two tokens seeing the same failure reset the library once.</para>
+/// <para>Every call into the library runs inside <see cref="EnterUse"/>; <see cref="Reset"/> and <see cref="Dispose"/>
+/// call C_Finalize only once no other thread is inside the library. Finalising under a signer in another thread (the
+/// other CA's token lives in the same module) frees the state that signer is using and crashes the process.
+/// <see cref="Reset"/> only acts for the epoch that failed, so two tokens seeing the same failure reset it once.</para>
 /// </remarks>
 internal sealed class Pkcs11Module : IDisposable
 {
     private static readonly Pkcs11InteropFactories Factories = new();
     private readonly Lock _gate = new();
+    private readonly ReaderWriterLockSlim _use = new(LockRecursionPolicy.NoRecursion);
     private IPkcs11Library? _library;
     private long _epoch;
     private bool _disposed;
@@ -47,31 +50,59 @@ internal sealed class Pkcs11Module : IDisposable
         }
     }
 
+    /// <summary>Marks the calling thread as inside the library until the result is disposed (shared with other users).</summary>
+    /// <remarks>Must not be nested, and <see cref="Reset"/> must not be called while inside.</remarks>
+    public Use EnterUse()
+    {
+        _use.EnterReadLock();
+        return new Use(_use);
+    }
+
     /// <summary>Finalises the library if it is still the one of <paramref name="failedEpoch"/>; the next <see cref="Acquire"/> initialises it again.</summary>
+    /// <remarks>Waits until no other thread is inside the library.</remarks>
     public void Reset(long failedEpoch)
     {
-        lock (_gate)
+        _use.EnterWriteLock();
+        try
         {
-            if (_library is null || _epoch != failedEpoch)
+            lock (_gate)
             {
-                return;
-            }
+                if (_library is null || _epoch != failedEpoch)
+                {
+                    return;
+                }
 
-            DisposeQuietly(_library);
-            _library = null;
+                DisposeQuietly(_library);
+                _library = null;
+
+                // Sessions opened in the finalised library are void from now on, not only after the next load.
+                Interlocked.Increment(ref _epoch);
+            }
+        }
+        finally
+        {
+            _use.ExitWriteLock();
         }
     }
 
     public void Dispose()
     {
-        lock (_gate)
+        _use.EnterWriteLock();
+        try
         {
-            _disposed = true;
-            if (_library is not null)
+            lock (_gate)
             {
-                DisposeQuietly(_library);
-                _library = null;
+                _disposed = true;
+                if (_library is not null)
+                {
+                    DisposeQuietly(_library);
+                    _library = null;
+                }
             }
+        }
+        finally
+        {
+            _use.ExitWriteLock();
         }
     }
 
@@ -111,6 +142,12 @@ internal sealed class Pkcs11Module : IDisposable
         {
             // A module that cannot even finalise is replaced all the same.
         }
+    }
+
+    /// <summary>A thread's stay inside the library.</summary>
+    public readonly struct Use(ReaderWriterLockSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.ExitReadLock();
     }
 
     /// <summary>

@@ -49,36 +49,66 @@ internal sealed class Pkcs11Token : IDisposable
     /// <param name="operation">Gets the session and the generation it belongs to; must not keep either.</param>
     public T Run<T>(Func<ISession, long, T> operation)
     {
+        var mayReset = true;
         for (var attempt = 0; ; attempt++)
         {
-            var lease = RentOrRecover(attempt);
-            if (lease is null)
-            {
-                continue;
-            }
-
-            bool keep = true;
+            long failedEpoch;
             try
             {
-                return operation(lease.Session, lease.Generation);
-            }
-            catch (Exception e) when (IsGone(e))
-            {
-                keep = false;
-                Close(lease);
-                if (attempt > 0)
+                using (_module.EnterUse())
                 {
-                    throw Unavailable(e);
-                }
+                    if (TryRun(operation, attempt, mayReset, out var result))
+                    {
+                        return result;
+                    }
 
-                Recover(lease.Generation);
-            }
-            finally
-            {
-                if (keep)
-                {
-                    Return(lease);
+                    continue;
                 }
+            }
+            catch (ResetRequiredException e)
+            {
+                failedEpoch = e.Epoch;
+            }
+
+            // Outside the library: C_Finalize waits for every other thread to leave it.
+            mayReset = false;
+            _module.Reset(failedEpoch);
+        }
+    }
+
+    private bool TryRun<T>(Func<ISession, long, T> operation, int attempt, bool mayReset, out T result)
+    {
+        var lease = RentOrRecover(attempt, mayReset);
+        if (lease is null)
+        {
+            result = default!;
+            return false;
+        }
+
+        bool keep = true;
+        try
+        {
+            result = operation(lease.Session, lease.Generation);
+            return true;
+        }
+        catch (Exception e) when (IsGone(e))
+        {
+            keep = false;
+            Close(lease);
+            if (attempt > 0)
+            {
+                throw Unavailable(e);
+            }
+
+            Recover(lease.Generation);
+            result = default!;
+            return false;
+        }
+        finally
+        {
+            if (keep)
+            {
+                Return(lease);
             }
         }
     }
@@ -91,6 +121,9 @@ internal sealed class Pkcs11Token : IDisposable
     {
         Pkcs11Exception p => IsGone(p.RV),
         StaleHandleException => true,
+
+        // A session of a library that was finalised and loaded again.
+        ObjectDisposedException => true,
         _ => false,
     };
 
@@ -102,20 +135,23 @@ internal sealed class Pkcs11Token : IDisposable
 
     public void Dispose()
     {
-        lock (_gate)
+        using (_module.EnterUse())
         {
-            _disposed = true;
-            DropSessions();
-            _slot = null;
+            lock (_gate)
+            {
+                _disposed = true;
+                DropSessions();
+                _slot = null;
+            }
         }
     }
 
-    private Lease? RentOrRecover(int attempt)
+    private Lease? RentOrRecover(int attempt, bool mayReset)
     {
         var generation = Generation;
         try
         {
-            return Rent();
+            return Rent(mayReset);
         }
         catch (Exception e) when (IsGone(e))
         {
@@ -129,7 +165,7 @@ internal sealed class Pkcs11Token : IDisposable
         }
     }
 
-    private Lease Rent()
+    private Lease Rent(bool mayReset)
     {
         while (_idle.TryTake(out var lease))
         {
@@ -146,7 +182,7 @@ internal sealed class Pkcs11Token : IDisposable
             }
         }
 
-        return Open();
+        return Open(mayReset);
     }
 
     private void Return(Lease lease)
@@ -177,7 +213,7 @@ internal sealed class Pkcs11Token : IDisposable
         }
     }
 
-    private Lease Open()
+    private Lease Open(bool mayReset)
     {
         ISlot slot;
         long generation;
@@ -192,7 +228,7 @@ internal sealed class Pkcs11Token : IDisposable
 
             if (_slot is null || _slotEpoch != _module.Epoch)
             {
-                (_slot, _slotEpoch) = FindSlot();
+                (_slot, _slotEpoch) = FindSlot(mayReset);
             }
 
             slot = _slot;
@@ -236,44 +272,35 @@ internal sealed class Pkcs11Token : IDisposable
         }
     }
 
-    /// <summary>Finds the slot by token label, initialising the library again once when the token is not visible.</summary>
-    private (ISlot Slot, long Epoch) FindSlot()
+    /// <summary>Finds the slot by token label; asks the caller to initialise the library again (once) when the token is not visible.</summary>
+    private (ISlot Slot, long Epoch) FindSlot(bool mayReset)
     {
-        for (var attempt = 0; ; attempt++)
+        var (library, epoch) = _module.Acquire();
+        ISlot? slot;
+        try
         {
-            var (library, epoch) = _module.Acquire();
-            ISlot? slot;
-            try
-            {
-                slot = library.GetSlotList(SlotsType.WithTokenPresent)
-                    .FirstOrDefault(s => string.Equals(s.GetTokenInfo().Label.TrimEnd(' ', '\0'), _uri.Token, StringComparison.Ordinal));
-            }
-            catch (Pkcs11Exception e) when (IsGone(e.RV) && attempt == 0)
-            {
-                _module.Reset(epoch);
-                continue;
-            }
-            catch (Pkcs11Exception e) when (IsGone(e.RV))
-            {
-                throw Unavailable(e);
-            }
-
-            if (slot is not null)
-            {
-                return (slot, epoch);
-            }
-
-            if (attempt == 0)
-            {
-                // Many modules (SoftHSM among them) only enumerate their tokens in C_Initialize.
-                _module.Reset(epoch);
-                continue;
-            }
-
-            throw Volatile.Read(ref _connectedOnce)
-                ? new MjpkiException(ErrorKind.Unavailable, "hsm-unavailable", $"The HSM token '{_uri.Token}' is not present; CA signing waits until it is back.")
-                : new MjpkiException(ErrorKind.Internal, "hsm-token-not-found", $"No token labelled '{_uri.Token}' in PKCS#11 module {_module.Path}.");
+            slot = library.GetSlotList(SlotsType.WithTokenPresent)
+                .FirstOrDefault(s => string.Equals(s.GetTokenInfo().Label.TrimEnd(' ', '\0'), _uri.Token, StringComparison.Ordinal));
         }
+        catch (Pkcs11Exception e) when (IsGone(e.RV))
+        {
+            throw mayReset ? new ResetRequiredException(epoch) : Unavailable(e);
+        }
+
+        if (slot is not null)
+        {
+            return (slot, epoch);
+        }
+
+        if (mayReset)
+        {
+            // Many modules (SoftHSM among them) only enumerate their tokens in C_Initialize.
+            throw new ResetRequiredException(epoch);
+        }
+
+        throw Volatile.Read(ref _connectedOnce)
+            ? new MjpkiException(ErrorKind.Unavailable, "hsm-unavailable", $"The HSM token '{_uri.Token}' is not present; CA signing waits until it is back.")
+            : new MjpkiException(ErrorKind.Internal, "hsm-token-not-found", $"No token labelled '{_uri.Token}' in PKCS#11 module {_module.Path}.");
     }
 
     private void DropSessions()
@@ -308,6 +335,12 @@ internal sealed class Pkcs11Token : IDisposable
         $"The token '{_uri.Token}' refused the configured PIN{(rv is null ? string.Empty : $" ({rv})")}; fix the PIN in the key URI's pin source and restart (not retried, so the PIN does not lock).");
 
     private sealed record Lease(ISession Session, long Generation, long ModuleEpoch);
+
+    /// <summary>The library has to be finalised and initialised again; thrown up to <see cref="Run"/>, which does it outside the library.</summary>
+    private sealed class ResetRequiredException(long epoch) : Exception("The PKCS#11 library must be initialised again.")
+    {
+        public long Epoch { get; } = epoch;
+    }
 }
 
 /// <summary>A signature that does not verify with the key's public half: a stale object handle or a faulty HSM.</summary>

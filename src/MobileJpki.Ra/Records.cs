@@ -16,6 +16,9 @@ public enum CertificateStatus
     Active = 2,
 
     Revoked = 3,
+
+    /// <summary>On hold (一時利用停止, or a lost card): revoked with reason certificateHold until resumed or made final.</summary>
+    Suspended = 4,
 }
 
 /// <summary>Status of an application (利用申請).</summary>

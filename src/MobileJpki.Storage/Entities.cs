@@ -40,9 +40,17 @@ public sealed class CertificateEntity
 
     public DateTimeOffset? IssuedAt { get; set; }
 
+    /// <summary>When it was revoked, or put on hold while <see cref="Status"/> is Suspended.</summary>
     public DateTimeOffset? RevokedAt { get; set; }
 
+    /// <summary>RFC 5280 reason name ("keyCompromise", "certificateHold", …) or one of ours ("abandoned").</summary>
     public string? RevocationReason { get; set; }
+
+    /// <summary>When the status last changed (issue, activation, hold, release, revocation): the OCSP refresher's cue.</summary>
+    public DateTimeOffset? StatusChangedAt { get; set; }
+
+    /// <summary>The CRL partition named in the certificate's CRL distribution point; null for the whole-CA CRL only.</summary>
+    public int? CrlShard { get; set; }
 }
 
 /// <summary>A phone that applied.</summary>
@@ -93,6 +101,9 @@ public sealed class ApplicationEntity
 
     /// <summary>The node that claimed the application for issuance (Processing), so a restart requeues only its own work.</summary>
     public string? ClaimedBy { get; set; }
+
+    /// <summary>Why it was made: 0 new application (利用申請), 1 resume after suspension (解除), 2 device change (機種変更).</summary>
+    public int Purpose { get; set; }
 
     /// <summary>
     /// When it was claimed, by the wall clock (not the sandbox clock, which differs per node): after the claim lease
@@ -166,4 +177,142 @@ public sealed class WebPushSubscriptionEntity
     public required string Auth { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A pre-signed OCSP response for one certificate (docs/revocation.md), shared by every node: signed when the
+/// certificate is issued or changes status and refreshed before nextUpdate, so answering costs no RSA operation.
+/// </summary>
+public sealed class OcspResponseEntity
+{
+    public required string Serial { get; set; }
+
+    public int Hierarchy { get; set; }
+
+    /// <summary>The DER OCSPResponse.</summary>
+    public required byte[] Der { get; set; }
+
+    /// <summary>The certificate status it was signed for: 0 good, 1 revoked, 2 on hold, 3 unknown.</summary>
+    public int CertStatus { get; set; }
+
+    public DateTimeOffset ThisUpdate { get; set; }
+
+    public DateTimeOffset NextUpdate { get; set; }
+
+    /// <summary>When this row was written (wall clock): nodes follow the table by this column to refresh their memory.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The certificate's status changed after this response was signed; the refresher signs it again.</summary>
+    public bool Stale { get; set; }
+}
+
+/// <summary>The last cRLNumber used per CA and partition, so numbers only grow across restarts, nodes and clock changes.</summary>
+public sealed class CrlStateEntity
+{
+    public int Hierarchy { get; set; }
+
+    /// <summary>-1 for the whole-CA CRL, otherwise the partition.</summary>
+    public int Shard { get; set; }
+
+    public long LastNumber { get; set; }
+
+    public DateTimeOffset LastThisUpdate { get; set; }
+}
+
+/// <summary>A hotline operator's account (マイナンバー総合フリーダイヤル).</summary>
+public sealed class OperatorEntity
+{
+    public Guid Id { get; set; }
+
+    /// <summary>Sign-in name, unique.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>"operator" or "supervisor".</summary>
+    public required string Role { get; set; }
+
+    /// <summary>PBKDF2-SHA256 of the password.</summary>
+    public required byte[] PasswordHash { get; set; }
+
+    public required byte[] PasswordSalt { get; set; }
+
+    public int PasswordIterations { get; set; }
+
+    public bool Disabled { get; set; }
+
+    public int FailedSignIns { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A signed-in operator's session; only the token's SHA-256 is kept.</summary>
+public sealed class OperatorSessionEntity
+{
+    /// <summary>Lowercase hex SHA-256 of the bearer token.</summary>
+    public required string TokenHash { get; set; }
+
+    public Guid OperatorId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>Where the sign-in came from (remote address).</summary>
+    public string? Source { get; set; }
+}
+
+/// <summary>
+/// One entry of the append-only, hash-chained audit log: Hash = SHA-256 over the previous entry's hash and this
+/// entry's canonical fields, so changing, removing or reordering any entry breaks every later link.
+/// </summary>
+public sealed class AuditEntryEntity
+{
+    /// <summary>1, 2, 3, … without gaps.</summary>
+    public long Sequence { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    /// <summary>Who: "operator:NAME", "office:…", "phone:ID", "system".</summary>
+    public required string Actor { get; set; }
+
+    public string? Role { get; set; }
+
+    /// <summary>What: e.g. "operator.sign-in", "hotline.suspend", "office.address-change".</summary>
+    public required string Action { get; set; }
+
+    /// <summary>On whom or what: a person id, a serial, an operator name.</summary>
+    public string? Target { get; set; }
+
+    /// <summary>Why, as given (free text, bounded).</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>From where: remote address.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>"ok" or the refusal code ("forbidden", …).</summary>
+    public required string Outcome { get; set; }
+
+    /// <summary>Lowercase hex SHA-256 of the previous entry (64 zeros for the first).</summary>
+    public required string PreviousHash { get; set; }
+
+    /// <summary>Lowercase hex SHA-256 of this entry.</summary>
+    public required string Hash { get; set; }
+}
+
+/// <summary>A single-use challenge (password reset, resume, portal login), valid until it expires or is used.</summary>
+public sealed class ChallengeEntity
+{
+    /// <summary>Base64url of 32 random bytes.</summary>
+    public required string Id { get; set; }
+
+    /// <summary>What it may be used for ("reset-password", "resume", "login", …).</summary>
+    public required string Purpose { get; set; }
+
+    /// <summary>The phone (or browser session) it was handed to; answers from anyone else are refused.</summary>
+    public required string Subject { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset? UsedAt { get; set; }
 }

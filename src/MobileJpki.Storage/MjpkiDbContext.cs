@@ -23,6 +23,18 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
 
     public DbSet<WebPushSubscriptionEntity> WebPushSubscriptions => Set<WebPushSubscriptionEntity>();
 
+    public DbSet<OcspResponseEntity> OcspResponses => Set<OcspResponseEntity>();
+
+    public DbSet<CrlStateEntity> CrlStates => Set<CrlStateEntity>();
+
+    public DbSet<OperatorEntity> Operators => Set<OperatorEntity>();
+
+    public DbSet<OperatorSessionEntity> OperatorSessions => Set<OperatorSessionEntity>();
+
+    public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
+
+    public DbSet<ChallengeEntity> Challenges => Set<ChallengeEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Instants are stored as UTC milliseconds so every provider can compare and order them in SQL.
@@ -32,7 +44,13 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
-        modelBuilder.Entity<PersonEntity>(e => e.HasKey(p => p.Id));
+        modelBuilder.Entity<PersonEntity>(e =>
+        {
+            e.HasKey(p => p.Id);
+
+            // The hotline finds a caller by birth date first, then checks name and address on the few matches.
+            e.HasIndex(p => p.BirthDate);
+        });
         modelBuilder.Entity<CertificateEntity>(e =>
         {
             e.HasKey(c => c.Serial);
@@ -41,6 +59,8 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
             e.HasIndex(c => c.PhoneId);
             e.Property(c => c.PhoneId).HasMaxLength(64);
             e.Property(c => c.RevocationReason).HasMaxLength(64);
+            e.HasIndex(c => new { c.Status, c.Kind });
+            e.HasIndex(c => c.StatusChangedAt);
         });
         modelBuilder.Entity<PhoneEntity>(e =>
         {
@@ -79,6 +99,51 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
             e.Property(w => w.Endpoint).HasMaxLength(1024);
             e.Property(w => w.P256dh).HasMaxLength(128);
             e.Property(w => w.Auth).HasMaxLength(64);
+        });
+        modelBuilder.Entity<OcspResponseEntity>(e =>
+        {
+            e.HasKey(o => o.Serial);
+            e.Property(o => o.Serial).HasMaxLength(40);
+            e.HasIndex(o => o.UpdatedAt);
+            e.HasIndex(o => new { o.Stale, o.NextUpdate });
+        });
+        modelBuilder.Entity<CrlStateEntity>(e => e.HasKey(c => new { c.Hierarchy, c.Shard }));
+        modelBuilder.Entity<OperatorEntity>(e =>
+        {
+            e.HasKey(o => o.Id);
+            e.HasIndex(o => o.Name).IsUnique();
+            e.Property(o => o.Name).HasMaxLength(64);
+            e.Property(o => o.Role).HasMaxLength(16);
+        });
+        modelBuilder.Entity<OperatorSessionEntity>(e =>
+        {
+            e.HasKey(s => s.TokenHash);
+            e.Property(s => s.TokenHash).HasMaxLength(64);
+            e.HasIndex(s => s.OperatorId);
+            e.Property(s => s.Source).HasMaxLength(64);
+        });
+        modelBuilder.Entity<AuditEntryEntity>(e =>
+        {
+            // Assigned by the writer (under a lock), never by the database: the chain's order is the sequence.
+            e.HasKey(a => a.Sequence);
+            e.Property(a => a.Sequence).ValueGeneratedNever();
+            e.Property(a => a.Actor).HasMaxLength(128);
+            e.Property(a => a.Role).HasMaxLength(16);
+            e.Property(a => a.Action).HasMaxLength(64);
+            e.Property(a => a.Target).HasMaxLength(128);
+            e.Property(a => a.Reason).HasMaxLength(512);
+            e.Property(a => a.Source).HasMaxLength(64);
+            e.Property(a => a.Outcome).HasMaxLength(64);
+            e.Property(a => a.PreviousHash).HasMaxLength(64);
+            e.Property(a => a.Hash).HasMaxLength(64);
+        });
+        modelBuilder.Entity<ChallengeEntity>(e =>
+        {
+            e.HasKey(c => c.Id);
+            e.Property(c => c.Id).HasMaxLength(64);
+            e.Property(c => c.Purpose).HasMaxLength(32);
+            e.Property(c => c.Subject).HasMaxLength(128);
+            e.HasIndex(c => c.ExpiresAt);
         });
         modelBuilder.Entity<NotificationEntity>(e =>
         {

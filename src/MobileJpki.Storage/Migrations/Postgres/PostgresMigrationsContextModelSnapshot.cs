@@ -70,6 +70,9 @@ namespace MobileJpki.Storage.Migrations.Postgres
                     b.Property<long>("ProcessAfter")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("Purpose")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Reason")
                         .HasColumnType("text");
 
@@ -88,6 +91,60 @@ namespace MobileJpki.Storage.Migrations.Postgres
                     b.ToTable("Applications");
                 });
 
+            modelBuilder.Entity("MobileJpki.Storage.AuditEntryEntity", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("PreviousHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("Sequence");
+
+                    b.ToTable("AuditEntries");
+                });
+
             modelBuilder.Entity("MobileJpki.Storage.CertificateEntity", b =>
                 {
                     b.Property<string>("Serial")
@@ -99,6 +156,9 @@ namespace MobileJpki.Storage.Migrations.Postgres
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
+
+                    b.Property<int?>("CrlShard")
+                        .HasColumnType("integer");
 
                     b.Property<byte[]>("Der")
                         .HasColumnType("bytea");
@@ -132,6 +192,9 @@ namespace MobileJpki.Storage.Migrations.Postgres
                     b.Property<int>("Status")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("StatusChangedAt")
+                        .HasColumnType("bigint");
+
                     b.Property<byte[]>("Tbs")
                         .IsRequired()
                         .HasColumnType("bytea");
@@ -142,7 +205,62 @@ namespace MobileJpki.Storage.Migrations.Postgres
 
                     b.HasIndex("PhoneId");
 
+                    b.HasIndex("StatusChangedAt");
+
+                    b.HasIndex("Status", "Kind");
+
                     b.ToTable("Certificates");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.ChallengeEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("Challenges");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.CrlStateEntity", b =>
+                {
+                    b.Property<int>("Hierarchy")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Shard")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("LastNumber")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastThisUpdate")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Hierarchy", "Shard");
+
+                    b.ToTable("CrlStates");
                 });
 
             modelBuilder.Entity("MobileJpki.Storage.NotificationEntity", b =>
@@ -181,6 +299,113 @@ namespace MobileJpki.Storage.Migrations.Postgres
                     b.HasIndex("PhoneId", "Id");
 
                     b.ToTable("Notifications");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.OcspResponseEntity", b =>
+                {
+                    b.Property<string>("Serial")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<int>("CertStatus")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("Hierarchy")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("NextUpdate")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Stale")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("ThisUpdate")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Serial");
+
+                    b.HasIndex("UpdatedAt");
+
+                    b.HasIndex("Stale", "NextUpdate");
+
+                    b.ToTable("OcspResponses");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.OperatorEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Disabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("FailedSignIns")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("PasswordIterations")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("PasswordSalt")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Operators");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.OperatorSessionEntity", b =>
+                {
+                    b.Property<string>("TokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("OperatorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("TokenHash");
+
+                    b.HasIndex("OperatorId");
+
+                    b.ToTable("OperatorSessions");
                 });
 
             modelBuilder.Entity("MobileJpki.Storage.OutboxMessageEntity", b =>
@@ -249,6 +474,8 @@ namespace MobileJpki.Storage.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("BirthDate");
 
                     b.ToTable("Persons");
                 });

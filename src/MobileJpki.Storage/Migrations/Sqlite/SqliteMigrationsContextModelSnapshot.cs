@@ -65,6 +65,9 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                     b.Property<long>("ProcessAfter")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Purpose")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Reason")
                         .HasColumnType("TEXT");
 
@@ -83,6 +86,60 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                     b.ToTable("Applications");
                 });
 
+            modelBuilder.Entity("MobileJpki.Storage.AuditEntryEntity", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Sequence");
+
+                    b.ToTable("AuditEntries");
+                });
+
             modelBuilder.Entity("MobileJpki.Storage.CertificateEntity", b =>
                 {
                     b.Property<string>("Serial")
@@ -93,6 +150,9 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("CrlShard")
                         .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("Der")
@@ -127,6 +187,9 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                     b.Property<int>("Status")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("StatusChangedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<byte[]>("Tbs")
                         .IsRequired()
                         .HasColumnType("BLOB");
@@ -137,7 +200,62 @@ namespace MobileJpki.Storage.Migrations.Sqlite
 
                     b.HasIndex("PhoneId");
 
+                    b.HasIndex("StatusChangedAt");
+
+                    b.HasIndex("Status", "Kind");
+
                     b.ToTable("Certificates");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.ChallengeEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("Challenges");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.CrlStateEntity", b =>
+                {
+                    b.Property<int>("Hierarchy")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Shard")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastNumber")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastThisUpdate")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Hierarchy", "Shard");
+
+                    b.ToTable("CrlStates");
                 });
 
             modelBuilder.Entity("MobileJpki.Storage.NotificationEntity", b =>
@@ -174,6 +292,113 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                     b.HasIndex("PhoneId", "Id");
 
                     b.ToTable("Notifications");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.OcspResponseEntity", b =>
+                {
+                    b.Property<string>("Serial")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CertStatus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("Hierarchy")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("NextUpdate")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Stale")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ThisUpdate")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Serial");
+
+                    b.HasIndex("UpdatedAt");
+
+                    b.HasIndex("Stale", "NextUpdate");
+
+                    b.ToTable("OcspResponses");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.OperatorEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Disabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FailedSignIns")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PasswordHash")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("PasswordIterations")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("PasswordSalt")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Operators");
+                });
+
+            modelBuilder.Entity("MobileJpki.Storage.OperatorSessionEntity", b =>
+                {
+                    b.Property<string>("TokenHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("OperatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TokenHash");
+
+                    b.HasIndex("OperatorId");
+
+                    b.ToTable("OperatorSessions");
                 });
 
             modelBuilder.Entity("MobileJpki.Storage.OutboxMessageEntity", b =>
@@ -240,6 +465,8 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("BirthDate");
 
                     b.ToTable("Persons");
                 });

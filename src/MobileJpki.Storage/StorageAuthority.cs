@@ -274,6 +274,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         var applications = await db.Applications.Where(a => applicationIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
         var toWipe = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var outbox = new List<(NotificationRecord Notice, string? Email)>();
+        var changed = new List<string>();
 
         for (var index = 0; index < outcomes.Count; index++)
         {
@@ -293,9 +294,8 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
                     continue;
                 }
 
-                old.Status = (int)CertificateStatus.Revoked;
-                old.RevokedAt = outcome.CompletedAt;
-                old.RevocationReason = old.PhoneId == outcome.PhoneId ? "superseded" : "device-changed";
+                CertificateStatusChanges.Apply(old, CertificateStatus.Revoked, outcome.CompletedAt, old.PhoneId == outcome.PhoneId ? RevocationReasons.Superseded : RevocationReasons.DeviceChanged);
+                changed.Add(old.Serial);
                 if (old.PhoneId is not null && old.PhoneId != outcome.PhoneId)
                 {
                     toWipe[old.PhoneId] = outcome.CompletedAt;
@@ -330,6 +330,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
 
         // E-mail and Web Push copies of the notices, in the same transaction (docs/operations.md, "Notifications").
         await OutboxWriter.AddAsync(db, outbox, ct);
+        await CertificateStatusChanges.MarkOcspStaleAsync(db, changed, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return notified;
@@ -368,7 +369,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         var now = time.GetUtcNow();
         await db.Certificates
             .Where(c => c.ApplicationId.HasValue && applicationIds.Contains(c.ApplicationId.Value) && c.Status == (int)CertificateStatus.Issued)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, (int)CertificateStatus.Revoked).SetProperty(c => c.RevokedAt, now).SetProperty(c => c.RevocationReason, "abandoned"), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, (int)CertificateStatus.Revoked).SetProperty(c => c.RevokedAt, now).SetProperty(c => c.StatusChangedAt, now).SetProperty(c => c.RevocationReason, RevocationReasons.Abandoned), ct);
     }
 
     /// <summary>
@@ -485,6 +486,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
             row.Der = s.Der;
             row.Status = (int)CertificateStatus.Issued;
             row.IssuedAt = now;
+            row.StatusChangedAt = now;
         }
 
         await db.SaveChangesAsync(ct);

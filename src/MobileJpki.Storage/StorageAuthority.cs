@@ -14,8 +14,6 @@ namespace MobileJpki.Storage;
 /// </summary>
 public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts, TimeProvider time, StorageNode? node = null) : IRaStore, ICertificateLedger
 {
-    /// <summary>Namespace of the transaction-scoped advisory locks that serialize completions per person (PostgreSQL).</summary>
-    private const int PersonLockClass = 0x4D4A;
     private readonly StorageNode _node = node ?? StorageNode.CreateDefault();
 
     private const int MaxGroupCommit = 256;
@@ -44,7 +42,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
             .Where(c => c.PersonId == personId && c.Status == (int)CertificateStatus.Active
                 && (c.Kind == (int)CertificateKind.CardSigning || c.Kind == (int)CertificateKind.CardAuth))
             .ToListAsync(ct);
-        return rows.Select(ToRecord).ToArray();
+        return rows.Select(StorageMapping.ToRecord).ToArray();
     }
 
     public async Task<IReadOnlyDictionary<Guid, PersonCards>> GetPersonsWithCardsAsync(IReadOnlyCollection<Guid> personIds, CancellationToken ct)
@@ -58,14 +56,14 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         var byPerson = cards.ToLookup(c => c.PersonId);
         return persons.ToDictionary(
             p => p.Id,
-            p => new PersonCards(new PersonRecord(p.Id, p.BirthDate, p.CreatedAt), byPerson[p.Id].Select(ToRecord).ToArray()));
+            p => new PersonCards(new PersonRecord(p.Id, p.BirthDate, p.CreatedAt), byPerson[p.Id].Select(StorageMapping.ToRecord).ToArray()));
     }
 
     public async Task<CertificateRecord?> GetCertificateAsync(string serial, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var c = await db.Certificates.AsNoTracking().FirstOrDefaultAsync(x => x.Serial == serial, ct);
-        return c is null ? null : ToRecord(c);
+        return c is null ? null : StorageMapping.ToRecord(c);
     }
 
     /// <summary>
@@ -193,7 +191,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
                 PhoneId = application.PhoneId,
                 CardSigningSerial = application.CardSigningSerial,
                 Nonce = application.Nonce,
-                KeysJson = JsonSerializer.Serialize(application.Keys.Select(k => new StoredKey((int)k.Kind, k.SubjectPublicKeyInfo))),
+                KeysJson = JsonSerializer.Serialize(application.Keys.Select(k => new StorageMapping.StoredKey((int)k.Kind, k.SubjectPublicKeyInfo))),
                 Status = (int)ApplicationStatus.Queued,
                 AcceptedAt = application.AcceptedAt,
                 ProcessAfter = application.ProcessAfter,
@@ -237,7 +235,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
 
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return due.Select(ToRecord).ToArray();
+        return due.Select(StorageMapping.ToRecord).ToArray();
     }
 
     public async Task<IReadOnlyCollection<string>> CompleteApplicationsAsync(IReadOnlyList<IssuanceOutcome> outcomes, CancellationToken ct)
@@ -247,19 +245,9 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var personIds = outcomes.Select(o => o.PersonId).Distinct().ToArray();
         var applicationIds = outcomes.Select(o => o.ApplicationId).ToArray();
-        if (db.Database.IsNpgsql())
-        {
-            // Nodes completing applications of one person take turns (locks taken in key order: no deadlock); the
-            // reads below run after the lock, so the later node sees and revokes what the earlier one issued.
-            // (SQLite: BEGIN IMMEDIATE already serializes every writer.)
-            var keys = personIds.Select(p => p.ToString()).ToArray();
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                SELECT pg_advisory_xact_lock({PersonLockClass}, k)
-                FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest({keys}) AS id ORDER BY 1) AS persons
-                """,
-                ct);
-        }
+        // Nodes completing applications of one person take turns; the reads below run after the lock, so the later
+        // node sees and revokes what the earlier one issued.
+        await PersonLocks.LockAsync(db, personIds, ct);
 
         // One read for the whole batch: every live phone certificate of these persons (the batch's own new
         // certificates included, since the CA recorded them as Issued) and the applications themselves. Certificates
@@ -310,7 +298,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
                 application.CompletedAt = outcome.CompletedAt;
             }
 
-            db.Notifications.Add(ToEntity(outcome.Notification));
+            db.Notifications.Add(StorageMapping.ToEntity(outcome.Notification));
             outbox.Add((outcome.Notification, application?.Email));
             notified.Add(outcome.PhoneId);
         }
@@ -322,7 +310,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
             {
                 phone.WipeRequested = true;
                 var wipe = Notices.Wipe(phone.PhoneId, toWipe[phone.PhoneId]);
-                db.Notifications.Add(ToEntity(wipe));
+                db.Notifications.Add(StorageMapping.ToEntity(wipe));
                 outbox.Add((wipe, null));
                 notified.Add(phone.PhoneId);
             }
@@ -342,7 +330,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.Applications.Where(a => a.Id == applicationId)
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Rejected).SetProperty(a => a.CompletedAt, at).SetProperty(a => a.Reason, reason), ct);
-        db.Notifications.Add(ToEntity(notification));
+        db.Notifications.Add(StorageMapping.ToEntity(notification));
         var email = await db.Applications.Where(a => a.Id == applicationId).Select(a => a.Email).FirstOrDefaultAsync(ct);
         await OutboxWriter.AddAsync(db, [(notification, email)], ct);
         await db.SaveChangesAsync(ct);
@@ -411,14 +399,14 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var rows = await db.Applications.AsNoTracking().Where(a => a.PhoneId == phoneId).OrderBy(a => a.AcceptedAt).ToListAsync(ct);
-        return rows.Select(ToRecord).ToArray();
+        return rows.Select(StorageMapping.ToRecord).ToArray();
     }
 
     public async Task<IReadOnlyList<CertificateRecord>> GetCertificatesOfPhoneAsync(string phoneId, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var rows = await db.Certificates.AsNoTracking().Where(c => c.PhoneId == phoneId).OrderBy(c => c.CreatedAt).ToListAsync(ct);
-        return rows.Select(ToRecord).ToArray();
+        return rows.Select(StorageMapping.ToRecord).ToArray();
     }
 
     public async Task<int> ActivateAsync(string phoneId, IReadOnlyCollection<string> serials, CancellationToken ct)
@@ -491,27 +479,6 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
 
         await db.SaveChangesAsync(ct);
     }
-
-    private static CertificateRecord ToRecord(CertificateEntity c) => new(
-        c.Serial, (CertificateKind)c.Kind, c.PersonId, c.PhoneId, c.ApplicationId, (CertificateStatus)c.Status,
-        c.NotBefore, c.NotAfter, c.Der, c.RevokedAt, c.RevocationReason);
-
-    private static ApplicationRecord ToRecord(ApplicationEntity a) => new(
-        a.Id, a.PersonId, a.PhoneId, a.CardSigningSerial, a.Nonce,
-        JsonSerializer.Deserialize<StoredKey[]>(a.KeysJson)!.Select(k => new ApplicationKeyRecord((CertificateKind)k.Kind, k.Spki)).ToArray(),
-        (ApplicationStatus)a.Status, a.AcceptedAt, a.ProcessAfter, a.CompletedAt, a.Reason, a.Email);
-
-    private static NotificationEntity ToEntity(NotificationRecord n) => new()
-    {
-        PhoneId = n.PhoneId,
-        Type = n.Type,
-        ApplicationId = n.ApplicationId,
-        CreatedAt = n.CreatedAt,
-        Title = n.Title,
-        Body = n.Body,
-    };
-
-    private sealed record StoredKey(int Kind, byte[] Spki);
 
     private sealed record PendingApplication(ApplicationRecord Application, PhoneRecord Phone)
     {

@@ -60,6 +60,8 @@ public static class ServiceRegistration
             ra,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RegistrationAuthority>();
+        services.AddSingleton<ILifecycleStore, LifecycleStore>();
+        services.AddSingleton<CertificateLifecycle>();
         services.AddSingleton<IssuanceWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<IssuanceWorker>());
         services.AddMobileJpkiNotifications(config, pki.DataDirectory);

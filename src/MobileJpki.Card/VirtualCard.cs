@@ -9,6 +9,9 @@ public sealed class VirtualCard
     public const string FormatId = "mjpki-card/1";
 
     private readonly JpkiAppletState state;
+
+    // Replacement keys generated at the counter, kept in the card object (never exported) until their certificate arrives.
+    private readonly Dictionary<PinKind, byte[]> replacementKeys = [];
     private string? autoSavePath;
 
     private VirtualCard(JpkiAppletState state)
@@ -71,6 +74,87 @@ public sealed class VirtualCard
             state.Files[JpkiFiles.SigningCaCertificate] = [.. signingCaCert];
             state.Files[JpkiFiles.AuthCertificate] = [.. authCert];
             state.Files[JpkiFiles.AuthCaCertificate] = [.. authCaCert];
+            AutoSave();
+        }
+    }
+
+    /// <summary>The certificate in the card's EF for <paramref name="kind"/>, or null; the counter holds the card, so no PIN is asked.</summary>
+    public byte[]? CertificateDer(PinKind kind) => WithLock<byte[]?>(() =>
+        state.Files.TryGetValue(JpkiFiles.CertificateFid(kind), out var der) ? [.. der] : null);
+
+    /// <summary>
+    /// 窓口 (counter only): generates a new key pair for <paramref name="kind"/> inside the card for re-keying (address
+    /// change, renewal). The old key stays in use until <see cref="InstallReplacementCertificates"/> installs a
+    /// certificate for the new one; returns the new key's SubjectPublicKeyInfo.
+    /// </summary>
+    public byte[] GenerateReplacementKey(PinKind kind)
+    {
+        using var rsa = RSA.Create(2048);
+        lock (state.SyncRoot)
+        {
+            replacementKeys[kind] = rsa.ExportPkcs8PrivateKey();
+        }
+
+        return rsa.ExportSubjectPublicKeyInfo();
+    }
+
+    /// <summary>
+    /// 窓口 (counter only): installs the certificates issued for the replacement keys; each key replaces the old one
+    /// (which is destroyed) and its certificate and CA certificate replace the old EFs. All or nothing.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No replacement key was generated for a kind.</exception>
+    /// <exception cref="ArgumentException">A certificate is malformed or not for the replacement key; nothing is written.</exception>
+    public void InstallReplacementCertificates(IReadOnlyList<(PinKind Kind, byte[] Certificate, byte[] CaCertificate)> certificates)
+    {
+        ArgumentNullException.ThrowIfNull(certificates);
+        lock (state.SyncRoot)
+        {
+            foreach (var (kind, cert, caCert) in certificates)
+            {
+                if (!replacementKeys.TryGetValue(kind, out var pkcs8))
+                {
+                    throw new InvalidOperationException($"No replacement {kind} key was generated on this card.");
+                }
+
+                using var rsa = RSA.Create();
+                rsa.ImportPkcs8PrivateKey(pkcs8, out _);
+                RequireCertificate(cert, nameof(certificates), rsa.ExportSubjectPublicKeyInfo());
+                RequireCertificate(caCert, nameof(certificates), null);
+            }
+
+            foreach (var (kind, cert, caCert) in certificates)
+            {
+                state.Keys[JpkiFiles.KeyFid(kind)] = replacementKeys[kind];
+                replacementKeys.Remove(kind);
+                state.Files[JpkiFiles.CertificateFid(kind)] = [.. cert];
+                state.Files[JpkiFiles.CaCertificateFid(kind)] = [.. caCert];
+            }
+
+            AutoSave();
+        }
+
+        // A session that verified a PIN for the old key starts over with the new one.
+        Applet.Reset();
+    }
+
+    /// <summary>
+    /// 窓口 (counter only): resets <paramref name="kind"/>'s retry counter and sets a new PIN, checked against
+    /// <see cref="PasswordPolicy"/>. Deliberately not an APDU: a real card allows RESET RETRY COUNTER only under the
+    /// issuer's secure-messaging key, which the counter terminal holds; this sandbox has no such key, so the path
+    /// exists only for whoever holds the card object (docs/card.md, "Counter operations").
+    /// </summary>
+    /// <exception cref="ArgumentException">The new PIN breaks the policy (the message says which rule); nothing changes.</exception>
+    public void ResetPinAtCounter(PinKind kind, string newPin)
+    {
+        if (!PasswordPolicy.TryNormalize(kind, newPin, out var normalized, out var error))
+        {
+            throw new ArgumentException(error, nameof(newPin));
+        }
+
+        lock (state.SyncRoot)
+        {
+            // A new PIN object: any session's verification of the old one is gone (the applet keys it by identity).
+            state.SetPin(kind, normalized);
             AutoSave();
         }
     }

@@ -154,6 +154,12 @@ public sealed class ApplicationVerifier(
             throw MjpkiException.BadRequest("card-certificate-revoked", "The card's signing certificate has been revoked; visit the municipal office.");
         }
 
+        // A card reported lost is on hold: nothing may be applied for with it until it is found (or the loss is made final).
+        if (record.Status == CertificateStatus.Suspended)
+        {
+            throw MjpkiException.BadRequest("card-certificate-on-hold", "マイナンバーカードの署名用電子証明書は紛失届により一時停止中です / The card's signing certificate is on hold after a loss report; visit the municipal office.");
+        }
+
         return record;
     }
 

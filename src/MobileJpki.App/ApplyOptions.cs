@@ -21,4 +21,7 @@ public sealed class ApplyOptions
 
     /// <summary>Script mode answers 確認しました itself.</summary>
     public bool Confirmed { get; init; }
+
+    /// <summary>機種変更: the person agreed that the old phone's certificates will be revoked (`--yes`); otherwise it is asked.</summary>
+    public bool ConfirmRevokeOldPhone { get; init; }
 }

@@ -13,7 +13,7 @@ namespace MobileJpki.App;
 /// The portal app (マイナポータルアプリ) on a virtual phone: the seed's screens in order, the card read
 /// over APDUs, keys born in the phone's secure element, and the service's API.
 /// </summary>
-public sealed class PortalApp(VirtualPhone phone, Action save, ServerApi api, IAppScreens screens, TimeProvider time)
+public sealed partial class PortalApp(VirtualPhone phone, Action save, ServerApi api, IAppScreens screens, TimeProvider time)
 {
     private const string SecretKey = "deviceSecret";
     private const string ApplicationKey = "applicationId";
@@ -27,7 +27,11 @@ public sealed class PortalApp(VirtualPhone phone, Action save, ServerApi api, IA
     public string? PendingApplicationId => phone.App.Values.GetValueOrDefault(ApplicationKey);
 
     /// <summary>利用申請, the seed's steps 1–8. Returns the server's receipt.</summary>
-    public async Task<ApplicationReceipt> ApplyAsync(IApduChannel card, ApplyOptions options, CancellationToken ct)
+    public Task<ApplicationReceipt> ApplyAsync(IApduChannel card, ApplyOptions options, CancellationToken ct) =>
+        ApplyCoreAsync(card, options, api.SubmitApplicationAsync, ct);
+
+    /// <summary>The seed's steps 1–8; <paramref name="submit"/> sends the signed application (利用申請 or 機種変更).</summary>
+    private async Task<ApplicationReceipt> ApplyCoreAsync(IApduChannel card, ApplyOptions options, Func<byte[], CancellationToken, Task<ApplicationReceipt>> submit, CancellationToken ct)
     {
         // Script answers are checked before the card or the SE is touched, so a typo changes nothing.
         ValidateUpFront(options);
@@ -99,7 +103,7 @@ public sealed class PortalApp(VirtualPhone phone, Action save, ServerApi api, IA
             }
         }
 
-        var receipt = await api.SubmitApplicationAsync(cms, ct);
+        var receipt = await submit(cms, ct);
         phone.App.Values[SecretKey] = secret;
         phone.App.Values[ApplicationKey] = receipt.ApplicationId;
         save();

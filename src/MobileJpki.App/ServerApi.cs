@@ -7,7 +7,7 @@ using MobileJpki.Core.Protocol;
 namespace MobileJpki.App;
 
 /// <summary>Typed client of the service's HTTP API; problem+json answers become <see cref="AppException"/>.</summary>
-public sealed class ServerApi(HttpClient http)
+public sealed partial class ServerApi(HttpClient http)
 {
     public Uri BaseAddress => http.BaseAddress!;
 

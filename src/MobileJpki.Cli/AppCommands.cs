@@ -72,9 +72,11 @@ internal static class AppCommands
                 Console.WriteLine($"certificate {cert.Kind} {cert.Serial} {cert.Status} until {cert.NotAfter:yyyy-MM-dd}");
             }
 
+            AppLifecycleCommands.PrintPasswords(a);
             return s;
         }));
         app.Subcommands.Add(status);
+        AppLifecycleCommands.Add(app);
     }
 
     /// <summary><c>pcsc:READER</c> connects to a card through pcscd (waiting up to 5 s for it); a file path gives null.</summary>

@@ -233,17 +233,23 @@ public sealed class SecureElement
         return ResponseApdu.Status(StatusWords.Success);
     }
 
-    private ResponseApdu SetPin(CommandApdu apdu, ushort fid)
+    private ResponseApdu SetPin(CommandApdu apdu, ushort p1p2)
     {
+        // P1 = 01: パスワード初期化 of an existing PIN whose key is in place (the portal app sends it only after the service
+        // approved the card's answer to its challenge); P1 = 00: the ordinary SET PIN, P2 the PIN EF.
+        var reset = apdu.P1 == SecureElementCommands.ResetPinP1;
+        var fid = reset ? apdu.P2 : p1p2;
         if (JpkiFiles.PinKindOf(fid) is not PinKind kind)
         {
             return ResponseApdu.Status(StatusWords.IncorrectP1P2);
         }
 
         var pins = state.Applet.Pins;
-        var allowed = !pins.TryGetValue(fid, out var existing)
-            || existing.IsBlocked
-            || state.ProvisioningKeys.Contains(JpkiFiles.KeyFid(kind));
+        var allowed = reset
+            ? pins.ContainsKey(fid) && state.Applet.Keys.ContainsKey(JpkiFiles.KeyFid(kind))
+            : !pins.TryGetValue(fid, out var existing)
+                || existing.IsBlocked
+                || state.ProvisioningKeys.Contains(JpkiFiles.KeyFid(kind));
         if (!allowed)
         {
             return ResponseApdu.Status(StatusWords.ConditionsNotSatisfied);

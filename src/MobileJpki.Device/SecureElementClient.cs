@@ -66,6 +66,18 @@ public sealed class SecureElementClient
         Expect(Send(new CommandApdu(SecureElementCommands.Cla, SecureElementCommands.SetPin, (byte)(fid >> 8), (byte)fid, Encoding.ASCII.GetBytes(wire), null)), "SET PIN failed");
     }
 
+    /// <summary>パスワード初期化: replaces an existing PIN (its key in place) with a new one and resets its retry counter.</summary>
+    public void ResetPin(PinKind kind, string pin)
+    {
+        if (!PasswordPolicy.TryNormalize(kind, pin, out var wire, out var error))
+        {
+            throw new ArgumentException(error, nameof(pin));
+        }
+
+        var fid = JpkiFiles.PinFid(kind);
+        Expect(Send(new CommandApdu(SecureElementCommands.Cla, SecureElementCommands.SetPin, SecureElementCommands.ResetPinP1, (byte)fid, Encoding.ASCII.GetBytes(wire), null)), "RESET PIN failed");
+    }
+
     public void Wipe() =>
         Expect(Send(new CommandApdu(SecureElementCommands.Cla, SecureElementCommands.Wipe, 0, 0, ReadOnlyMemory<byte>.Empty, null)), "WIPE failed");
 

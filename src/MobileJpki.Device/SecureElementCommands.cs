@@ -20,6 +20,9 @@ public static class SecureElementCommands
     /// <summary>80 2C 00 18|1B Lc pin: sets a PIN when unset, blocked, or while its key awaits a certificate.</summary>
     public const byte SetPin = 0x2C;
 
+    /// <summary>P1 of SET PIN for a password reset (80 2C 01 18|1B Lc pin): replaces an existing PIN of a key in place and resets its counter.</summary>
+    public const byte ResetPinP1 = 0x01;
+
     /// <summary>80 E4 00 00: deletes keys, certificates and PINs (the attestation identity stays).</summary>
     public const byte Wipe = 0xE4;
 

@@ -5,7 +5,7 @@ using MobileJpki.Ra;
 namespace MobileJpki.Storage;
 
 /// <summary>The SA side of the certificate lifecycle: each step one transaction under the person's lock.</summary>
-public sealed class LifecycleStore(IDbContextFactory<MjpkiDbContext> contexts) : ILifecycleStore
+public sealed partial class LifecycleStore(IDbContextFactory<MjpkiDbContext> contexts) : ILifecycleStore
 {
     public async Task<IReadOnlyList<CertificateRecord>> SuspendPhoneCertificatesAsync(Guid personId, string? phoneId, DateTimeOffset at, Func<string, NotificationRecord> notice, CancellationToken ct)
     {

@@ -216,7 +216,7 @@ public sealed partial class RegistrationAuthority(
         var cardSigning = cards.FirstOrDefault(c => c.Serial == app.CardSigningSerial);
         if (person is null || cardSigning?.Der is null)
         {
-            return ([], "申請に使ったマイナンバーカードの署名用電子証明書が失効しています / The card's signing certificate used for the application has been revoked.");
+            return ([], "申請に使ったマイナンバーカードの署名用電子証明書が失効または一時停止されています / The card's signing certificate used for the application has been revoked or put on hold.");
         }
 
         if (cardSigning.NotAfter <= now)
@@ -286,7 +286,7 @@ public sealed partial class RegistrationAuthority(
             certs.Where(c => c.Status != CertificateStatus.Pending).Select(c => new PhoneCertificateView(
                 c.Serial,
                 c.Kind.HierarchyOf().WireName(),
-                c.Status.ToString().ToLowerInvariant(),
+                CertificateStatusNames.Of(c, time.GetUtcNow()),
                 c.NotAfter,
                 c.ApplicationId?.ToString(),
                 includeCertificates && c.Status == CertificateStatus.Issued && c.Der is not null ? Convert.ToBase64String(c.Der) : null)).ToArray());

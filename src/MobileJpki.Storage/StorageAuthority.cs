@@ -16,6 +16,9 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
 {
     private readonly StorageNode _node = node ?? StorageNode.CreateDefault();
 
+    private const string CardChangedReason =
+        "申請に使ったマイナンバーカードの署名用電子証明書が発行処理中に失効または一時停止されました / The card's signing certificate used for the application was revoked or put on hold while it was being issued.";
+
     private const int MaxGroupCommit = 256;
     private readonly ConcurrentQueue<PendingApplication> _pendingApplications = new();
     private int _applicationWriterActive;
@@ -249,17 +252,25 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         // node sees and revokes what the earlier one issued.
         await PersonLocks.LockAsync(db, personIds, ct);
 
-        // One read for the whole batch: every live phone certificate of these persons (the batch's own new
-        // certificates included, since the CA recorded them as Issued) and the applications themselves. Certificates
-        // of an application another node is still processing are left alone: that node completes after us and revokes ours.
+        // One read for the whole batch: every live or on-hold phone certificate of these persons (the batch's own new
+        // certificates included, since the CA recorded them as Issued; on-hold ones because a device change after the
+        // hotline suspended the lost phone must revoke those too) and the applications themselves. Certificates of an
+        // application another node is still processing are left alone: that node completes after us and revokes ours.
         var live = await db.Certificates
             .Where(c => personIds.Contains(c.PersonId)
                 && (c.Kind == (int)CertificateKind.PhoneSigning || c.Kind == (int)CertificateKind.PhoneAuth)
-                && (c.Status == (int)CertificateStatus.Issued || c.Status == (int)CertificateStatus.Active)
+                && (c.Status == (int)CertificateStatus.Issued || c.Status == (int)CertificateStatus.Active || c.Status == (int)CertificateStatus.Suspended)
                 && !db.Applications.Any(a => a.Id == c.ApplicationId && a.Status == (int)ApplicationStatus.Processing && !applicationIds.Contains(a.Id)))
             .ToListAsync(ct);
         var livePerPerson = live.ToLookup(c => c.PersonId);
         var applications = await db.Applications.Where(a => applicationIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+
+        // The RA planned these applications before taking the lock: a card event (address change, renewal, loss) may
+        // have revoked or held the card certificate since. Read under the lock, so such an application is refused here.
+        var cardSerials = applications.Values.Select(a => a.CardSigningSerial).Distinct().ToArray();
+        var cardStatus = await db.Certificates.AsNoTracking()
+            .Where(c => cardSerials.Contains(c.Serial))
+            .ToDictionaryAsync(c => c.Serial, c => (CertificateStatus)c.Status, ct);
         var toWipe = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         var outbox = new List<(NotificationRecord Notice, string? Email)>();
         var changed = new List<string>();
@@ -267,6 +278,26 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         for (var index = 0; index < outcomes.Count; index++)
         {
             var outcome = outcomes[index];
+            if (applications.TryGetValue(outcome.ApplicationId, out var planned)
+                && cardStatus.GetValueOrDefault(planned.CardSigningSerial) != CertificateStatus.Active)
+            {
+                // Its certificates were signed but never handed out: revoked like an interrupted round's.
+                var mine = outcome.Certificates.Select(c => c.Serial).ToHashSet(StringComparer.Ordinal);
+                foreach (var row in livePerPerson[outcome.PersonId].Where(c => mine.Contains(c.Serial)))
+                {
+                    CertificateStatusChanges.Apply(row, CertificateStatus.Revoked, outcome.CompletedAt, RevocationReasons.Abandoned);
+                    changed.Add(row.Serial);
+                }
+
+                planned.Status = (int)ApplicationStatus.Rejected;
+                planned.CompletedAt = outcome.CompletedAt;
+                planned.Reason = CardChangedReason;
+                var refusal = Notices.Rejected(outcome.PhoneId, outcome.ApplicationId, CardChangedReason, outcome.CompletedAt);
+                db.Notifications.Add(StorageMapping.ToEntity(refusal));
+                outbox.Add((refusal, planned.Email));
+                notified.Add(outcome.PhoneId);
+                continue;
+            }
 
             // Certificates of later outcomes in this batch supersede this one's, never the reverse.
             var protectedSerials = outcomes.Skip(index).SelectMany(o => o.Certificates).Select(c => c.Serial).ToHashSet(StringComparer.Ordinal);
@@ -454,6 +485,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
                 NotBefore = i.NotBefore,
                 NotAfter = i.NotAfter,
                 Tbs = i.Tbs,
+                CrlShard = i.CrlShard,
                 CreatedAt = now,
             });
         }

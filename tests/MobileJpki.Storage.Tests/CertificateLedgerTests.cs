@@ -179,6 +179,39 @@ public abstract class CertificateLedgerTests(StorageProvider provider)
         Assert.Equal(f.Now, completed.CompletedAt);
     }
 
+    [Theory]
+    [InlineData(CertificateStatus.Revoked)]
+    [InlineData(CertificateStatus.Suspended)]
+    public async Task CompleteApplicationsAsync_CardCertificateChangedSincePlanning_RejectsAndRevokesTheNewCertificates(CertificateStatus cardStatus)
+    {
+        // The card event (address change, renewal, loss) commits between the RA's plan and the completion.
+        using var f = new StorageFixture(provider);
+        var person = Guid.NewGuid();
+        var oldApp = await f.AddApplicationAsync("phoneA", person);
+        await SeedAsync(f, "a001", CertificateKind.PhoneSigning, person, "phoneA", CertificateStatus.Active, oldApp.Id);
+        var newApp = await f.AddApplicationAsync("phoneB", person);
+        await SeedAsync(f, "b001", CertificateKind.PhoneSigning, person, "phoneB", CertificateStatus.Issued, newApp.Id);
+        await using (var db = f.Database.Factory.CreateDbContext())
+        {
+            var card = db.Certificates.Single(c => c.Serial == newApp.CardSigningSerial);
+            card.Status = (int)cardStatus;
+            await db.SaveChangesAsync();
+        }
+
+        var notified = await f.Storage.CompleteApplicationsAsync([Outcome(newApp, f.Now, ("b001", CertificateKind.PhoneSigning))], CancellationToken.None);
+
+        Assert.Equal(["phoneB"], notified);
+        var fresh = await f.Storage.GetCertificateAsync("b001", CancellationToken.None);
+        Assert.Equal((CertificateStatus.Revoked, "abandoned"), (fresh!.Status, fresh.RevocationReason));
+
+        // Nothing else moved: the old phone keeps its certificate and is not wiped.
+        Assert.Equal(CertificateStatus.Active, (await f.Storage.GetCertificateAsync("a001", CancellationToken.None))!.Status);
+        Assert.False((await f.Storage.GetPhoneAsync("phoneA", CancellationToken.None))!.WipeRequested);
+        var refused = Assert.Single(await f.Storage.GetApplicationsOfPhoneAsync("phoneB", CancellationToken.None));
+        Assert.Equal(ApplicationStatus.Rejected, refused.Status);
+        Assert.Equal([Notices.RejectedType], (await f.Storage.GetNotificationsAsync("phoneB", 0, CancellationToken.None)).Select(n => n.Type));
+    }
+
     [Fact]
     public async Task CompleteApplicationsAsync_SamePersonTwoPhonesInOneBatch_LaterOutcomeWins()
     {

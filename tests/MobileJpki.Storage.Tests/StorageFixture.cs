@@ -51,7 +51,24 @@ internal sealed class StorageFixture : IDisposable
         var person = personId ?? Guid.NewGuid();
         var application = Application(person, phoneId, Now, processAfter ?? Now);
         Assert.True(await Storage.TryAddApplicationAsync(application, Phone(phoneId, person, Now), CancellationToken.None));
+        await AddCardSigningCertificateAsync(application);
         return application;
+    }
+
+    /// <summary>The active card signing certificate the application names (completion re-checks it under the person's lock).</summary>
+    public async Task AddCardSigningCertificateAsync(ApplicationRecord application, CertificateStatus status = CertificateStatus.Active)
+    {
+        var serial = application.CardSigningSerial;
+        await Storage.RecordIntentsAsync([new Pki.CertificateIntent(serial, CertificateKind.CardSigning, application.PersonId, null, null, Now, Now.AddYears(4), [0x30, 0x00])], CancellationToken.None);
+        await Storage.RecordSignedAsync([new Pki.IssuedCertificate(serial, CertificateKind.CardSigning, [0x30, 0x00])], CancellationToken.None);
+        await Storage.ActivateCardCertificatesAsync(application.PersonId, [serial], CancellationToken.None);
+        if (status != CertificateStatus.Active)
+        {
+            await using var db = Database.Factory.CreateDbContext();
+            var row = db.Certificates.Single(c => c.Serial == serial);
+            row.Status = (int)status;
+            await db.SaveChangesAsync();
+        }
     }
 
     public void Dispose() => Database.Dispose();

@@ -9,6 +9,9 @@ AppCommands.Add(root);
 SandboxCommands.Add(root);
 DemoCommand.Add(root);
 CaCommands.Add(root);
+OfficeCommands.Add(root);
+OperatorCommands.Add(root);
+AuditCommands.Add(root);
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
 {

@@ -19,7 +19,10 @@ CaEndpoints.Map(app);
 RevocationEndpoints.Map(app);
 OfficeEndpoints.Map(app);
 ApplicationEndpoints.Map(app);
+LifecycleEndpoints.Map(app);
 NotificationEndpoints.Map(app);
+HotlineEndpoints.Map(app);
+AuditEndpoints.Map(app);
 if (app.Services.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
 {
     SandboxEndpoints.Map(app);

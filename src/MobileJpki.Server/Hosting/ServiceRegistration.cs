@@ -62,10 +62,14 @@ public static class ServiceRegistration
         services.AddSingleton<RegistrationAuthority>();
         services.AddSingleton<ILifecycleStore, LifecycleStore>();
         services.AddSingleton<CertificateLifecycle>();
+        services.AddSingleton<MobileJpki.Ra.Office.IOfficeStore, OfficeStore>();
+        services.AddSingleton<MobileJpki.Ra.Office.MunicipalOffice>();
+        services.AddSingleton<PhoneLifecycle>();
         services.AddSingleton<IssuanceWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<IssuanceWorker>());
         services.AddMobileJpkiNotifications(config, pki.DataDirectory);
         services.AddMobileJpkiRevocation(config);
+        services.AddMobileJpkiHotline(config);
         return services;
     }
 

@@ -1,3 +1,5 @@
+using MobileJpki.Core;
+
 namespace MobileJpki.Revocation;
 
 /// <summary>RFC 5280 §5.3.1 CRLReason, used by CRL entries and OCSP revokedInfo alike.</summary>
@@ -15,19 +17,26 @@ public enum CrlReason
     AACompromise = 10,
 }
 
-/// <summary>Our revocation reason strings (CertificateEntity.RevocationReason) as RFC 5280 reason codes (docs/revocation.md).</summary>
+/// <summary>Our revocation reason strings (<see cref="RevocationReasons"/>) as RFC 5280 reason codes (docs/revocation.md).</summary>
 public static class CrlReasons
 {
     /// <summary>
-    /// "superseded" (a new certificate of the same kind replaced it on the same phone) and "device-changed" (機種変更:
-    /// the certificate on the new phone replaced it) are both superseded(4): in each case a successor certificate
-    /// exists, which is what superseded means. cessationOfOperation(5) is meant for revocations without a successor
-    /// (失効 from the app) once the RA records them. Anything else, or none, is unspecified, which RFC 5280 asks to
-    /// encode by leaving the reason out.
+    /// Every reason the RA records, mapped by what happened: a successor certificate exists (superseded, 機種変更,
+    /// abandoned issuance round, 解除 re-issue, card renewal) → superseded(4); 失効 from the app without successor →
+    /// cessationOfOperation(5); address or name change → affiliationChanged(3); a lost card's hold made final →
+    /// keyCompromise(1); 一時利用停止 → certificateHold(6). The RFC 5280 names themselves map to their codes. Anything
+    /// else, or none, is unspecified, which RFC 5280 asks to encode by leaving the reason out.
     /// </summary>
     public static CrlReason FromReason(string? reason) => reason switch
     {
-        "superseded" or "device-changed" => CrlReason.Superseded,
+        RevocationReasons.Superseded or RevocationReasons.DeviceChanged or RevocationReasons.Abandoned
+            or RevocationReasons.Resumed or RevocationReasons.CardRenewed => CrlReason.Superseded,
+        RevocationReasons.Hold => CrlReason.CertificateHold,
+        RevocationReasons.CessationOfOperation => CrlReason.CessationOfOperation,
+        RevocationReasons.AffiliationChanged => CrlReason.AffiliationChanged,
+        RevocationReasons.KeyCompromise => CrlReason.KeyCompromise,
+        "cACompromise" => CrlReason.CACompromise,
+        "privilegeWithdrawn" => CrlReason.PrivilegeWithdrawn,
         _ => CrlReason.Unspecified,
     };
 }

@@ -14,11 +14,15 @@ public interface IRevocationStatusReader
     /// </summary>
     Task<CertificateStatusInfo?> GetAsync(Hierarchy hierarchy, string serialHex, CancellationToken ct);
 
-    /// <summary>Every revoked certificate of <paramref name="hierarchy"/> whose validity has not ended at <paramref name="notExpiredAt"/>.</summary>
-    Task<IReadOnlyList<RevokedEntry>> GetRevokedAsync(Hierarchy hierarchy, DateTimeOffset notExpiredAt, CancellationToken ct);
+    /// <summary>
+    /// Every revoked or on-hold certificate of <paramref name="hierarchy"/> whose validity has not ended at
+    /// <paramref name="notExpiredAt"/>; with <paramref name="partition"/>, only those whose CRL distribution point names
+    /// that partition (CertificateEntity.CrlShard).
+    /// </summary>
+    Task<IReadOnlyList<RevokedEntry>> GetRevokedAsync(Hierarchy hierarchy, DateTimeOffset notExpiredAt, int? partition, CancellationToken ct);
 }
 
-/// <summary>An issued certificate's status: good, or revoked at a time for one of our reason strings.</summary>
+/// <summary>An issued certificate's status: good, or revoked (or on hold: reason "certificateHold") at a time for one of our reason strings.</summary>
 /// <remarks>A value: two snapshots are equal when the OCSP answer for them is the same.</remarks>
 public sealed record CertificateStatusInfo(bool Revoked, DateTimeOffset RevokedAt, string? Reason)
 {

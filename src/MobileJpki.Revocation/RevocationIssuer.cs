@@ -11,8 +11,10 @@ namespace MobileJpki.Revocation;
 public sealed class RevocationIssuer
 {
     /// <param name="key">The CA's key; only its sign operation is used (concurrently, which .NET's RSA types allow).</param>
-    public RevocationIssuer(Hierarchy hierarchy, X509Certificate2 certificate, RSA key)
+    /// <param name="crlBaseUrl">The base of the partition CRL URLs, <c>{BaseUrl}/crl/{h}</c> (what certificates name in their CRL distribution point).</param>
+    public RevocationIssuer(Hierarchy hierarchy, X509Certificate2 certificate, RSA key, string? crlBaseUrl = null)
     {
+        CrlBaseUrl = crlBaseUrl ?? $"http://127.0.0.1:5080/crl/{hierarchy.WireName()}";
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(key);
         Hierarchy = hierarchy;
@@ -34,6 +36,9 @@ public sealed class RevocationIssuer
 
     public Hierarchy Hierarchy { get; }
 
+    /// <summary><c>{BaseUrl}/crl/{h}</c>: partition <c>n</c> is at <c>{CrlBaseUrl}/{n}.crl</c>.</summary>
+    public string CrlBaseUrl { get; }
+
     public X509Certificate2 Certificate { get; }
 
     public RSA Key { get; }
@@ -51,6 +56,9 @@ public sealed class RevocationIssuer
 
     /// <summary>The CA's subjectKeyIdentifier (the CRL's authorityKeyIdentifier).</summary>
     public byte[] KeyIdentifier { get; }
+
+    /// <summary>The URL of CRL partition <paramref name="partition"/>, as written in the certificates' CRL distribution point and the partition's issuingDistributionPoint.</summary>
+    public string CrlPartitionUrl(int partition) => $"{CrlBaseUrl}/{partition}.crl";
 
     /// <summary>sha256WithRSAEncryption, PKCS#1 v1.5, like every certificate the CA signs.</summary>
     internal byte[] Sign(ReadOnlySpan<byte> toBeSigned) => Key.SignData(toBeSigned, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);

@@ -92,7 +92,7 @@ public sealed class CrlBuilderTests : IDisposable
         var time = new FakeTimeProvider(Now);
         var reader = new FakeStatusReader();
         reader.AddRevoked(Hierarchy.Signing, new("0101", Now.AddDays(-1), "superseded"));
-        var publisher = new CrlPublisher([_ca.Issuer], reader, time, new RevocationOptions());
+        var publisher = new CrlPublisher([_ca.Issuer], reader, new FakeCrlNumbers(), time, new RevocationOptions());
 
         var first = await publisher.GetAsync(Hierarchy.Signing, CancellationToken.None);
         var again = await publisher.GetAsync(Hierarchy.Signing, CancellationToken.None);
@@ -111,7 +111,7 @@ public sealed class CrlBuilderTests : IDisposable
     public async Task Publisher_OlderThanRefresh_Rebuilt()
     {
         var time = new FakeTimeProvider(Now);
-        var publisher = new CrlPublisher([_ca.Issuer], new FakeStatusReader(), time, new RevocationOptions());
+        var publisher = new CrlPublisher([_ca.Issuer], new FakeStatusReader(), new FakeCrlNumbers(), time, new RevocationOptions());
         var first = await publisher.GetAsync(Hierarchy.Signing, CancellationToken.None);
 
         time.Advance(TimeSpan.FromMinutes(5));
@@ -119,6 +119,83 @@ public sealed class CrlBuilderTests : IDisposable
 
         Assert.NotSame(first, second);
         Assert.Equal(Now.AddMinutes(5), Parse(second.Der).ThisUpdate);
+    }
+
+    [Theory]
+    [InlineData(RevocationReasons.Superseded, CrlReason.Superseded)]
+    [InlineData(RevocationReasons.DeviceChanged, CrlReason.Superseded)]
+    [InlineData(RevocationReasons.Abandoned, CrlReason.Superseded)]
+    [InlineData(RevocationReasons.Resumed, CrlReason.Superseded)]
+    [InlineData(RevocationReasons.CardRenewed, CrlReason.Superseded)]
+    [InlineData(RevocationReasons.Hold, CrlReason.CertificateHold)]
+    [InlineData(RevocationReasons.CessationOfOperation, CrlReason.CessationOfOperation)]
+    [InlineData(RevocationReasons.AffiliationChanged, CrlReason.AffiliationChanged)]
+    [InlineData(RevocationReasons.KeyCompromise, CrlReason.KeyCompromise)]
+    [InlineData("something-else", CrlReason.Unspecified)]
+    [InlineData(null, CrlReason.Unspecified)]
+    public void FromReason_EveryRecordedReason_MapsToItsCrlReason(string? reason, CrlReason expected) =>
+        Assert.Equal(expected, CrlReasons.FromReason(reason));
+
+    [Fact]
+    public void FromReason_EveryConstantOfRevocationReasons_IsMapped()
+    {
+        var constants = typeof(RevocationReasons).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToArray();
+
+        Assert.Equal(9, constants.Length);
+        Assert.All(constants, c => Assert.NotEqual(CrlReason.Unspecified, CrlReasons.FromReason(c)));
+    }
+
+    [Fact]
+    public async Task Publisher_Partition_OnlyItsEntriesWithCriticalIdpNamingItsUrl()
+    {
+        var reader = new FakeStatusReader();
+        reader.AddRevoked(Hierarchy.Signing, new("0101", Now.AddDays(-1), RevocationReasons.Hold));
+        reader.AddRevoked(Hierarchy.Signing, new("0202", Now.AddDays(-1), RevocationReasons.KeyCompromise));
+        reader.Partitions["0101"] = 1;
+        reader.Partitions["0202"] = 2;
+        var publisher = new CrlPublisher([_ca.Issuer], reader, new FakeCrlNumbers(), new FakeTimeProvider(Now), new RevocationOptions());
+
+        var one = await publisher.GetAsync(Hierarchy.Signing, 1, CancellationToken.None);
+        var complete = await publisher.GetAsync(Hierarchy.Signing, CancellationToken.None);
+
+        var parsed = Parse(one.Der);
+        Assert.True(parsed.SignatureValid);
+        Assert.Equal([(new BigInteger(0x0101), Now.AddDays(-1), (int?)6)], parsed.Entries);
+        Assert.Equal(2, Parse(complete.Der).Entries.Count);
+        var idp = IssuingDistributionPoint(one.Der);
+        Assert.True(idp.Critical);
+        Assert.Equal(_ca.Issuer.CrlPartitionUrl(1), idp.Url);
+        Assert.True(idp.OnlyUserCerts);
+        Assert.Null(IssuingDistributionPoint(complete.Der).Url);
+    }
+
+    private static (bool Critical, string? Url, bool OnlyUserCerts) IssuingDistributionPoint(byte[] der)
+    {
+        var tbs = new AsnReader(der, AsnEncodingRules.DER).ReadSequence().ReadSequence();
+        while (!tbs.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0, true)))
+        {
+            tbs.ReadEncodedValue();
+        }
+
+        var extensions = tbs.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, true)).ReadSequence();
+        while (extensions.HasData)
+        {
+            var extension = extensions.ReadSequence();
+            if (extension.ReadObjectIdentifier() != CrlBuilder.IssuingDistributionPointOid)
+            {
+                continue;
+            }
+
+            var critical = extension.ReadBoolean();
+            var idp = new AsnReader(extension.ReadOctetString(), AsnEncodingRules.DER).ReadSequence();
+            var url = idp.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, true)).ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, true))
+                .ReadCharacterString(UniversalTagNumber.IA5String, new Asn1Tag(TagClass.ContextSpecific, 6));
+            var onlyUser = idp.ReadBoolean(new Asn1Tag(TagClass.ContextSpecific, 1));
+            idp.ThrowIfNotEmpty();
+            return (critical, url, onlyUser);
+        }
+
+        return (false, null, false);
     }
 
     private sealed record ParsedCrl(
@@ -177,6 +254,11 @@ public sealed class CrlBuilderTests : IDisposable
         {
             var extension = extensions.ReadSequence();
             var oid = extension.ReadObjectIdentifier();
+            if (extension.PeekTag().HasSameClassAndValue(Asn1Tag.Boolean))
+            {
+                extension.ReadBoolean();
+            }
+
             var value = new AsnReader(extension.ReadOctetString(), AsnEncodingRules.DER);
             if (oid == "2.5.29.20")
             {

@@ -1,99 +1,120 @@
+using System.Security.Cryptography.X509Certificates;
 using MobileJpki.Core;
+using MobileJpki.Revocation.Ocsp;
 
 namespace MobileJpki.Revocation.Tests;
 
 public sealed partial class OcspResponderTests
 {
     [Fact]
-    public async Task Respond_RepeatedRequest_ServedPreSignedWithoutSigning()
+    public async Task Refresher_IssuedCertificate_SignedOnceThenServedFromMemoryWithoutLookupOrSigning()
     {
+        _store.Due.Add(new OcspDue(Hierarchy.Auth, GoodSerial, CertificateStatusInfo.Good));
+        var pass = await _refresher.RunOnceAsync(CancellationToken.None);
+        var signer = _signers.For(Hierarchy.Auth);
         var request = OcspMessages.Request(OcspMessages.CertId(_auth, GoodSerial));
-        var first = await _responder.RespondAsync(Hierarchy.Auth, request, CancellationToken.None);
-        _time.Advance(TimeSpan.FromHours(11));
 
+        var first = await _responder.RespondAsync(Hierarchy.Auth, request, CancellationToken.None);
         for (var i = 0; i < 100; i++)
         {
-            var again = await _responder.RespondAsync(Hierarchy.Auth, request, CancellationToken.None);
-            Assert.Same(first.Der, again.Der);
+            Assert.True(_responder.TryAnswerFromMemory(Hierarchy.Auth, request, out var entry));
+            Assert.Same(first.Der, entry.Der);
         }
 
-        Assert.Equal(1, _auth.Key.Signatures);
-        Assert.Equal(1, _responder.CachedCount);
-    }
-
-    [Fact]
-    public async Task Respond_StatusChangedAndInvalidated_SignedAgainAsRevoked()
-    {
-        var request = OcspMessages.Request(OcspMessages.CertId(_auth, GoodSerial));
+        Assert.Equal(1, pass.Signed);
+        Assert.Same(_store.Rows[GoodSerial].Der, first.Der);
+        Assert.Equal(OcspCertStatus.Good, _store.Rows[GoodSerial].CertStatus);
+        Assert.Equal(1, signer.Signatures);
+        Assert.Equal(0, _reader.Lookups);
         Assert.Equal("good", (await AskAsync(request)).Responses[0].Status);
-
-        _reader.Set(Hierarchy.Auth, GoodSerial, CertificateStatusInfo.RevokedFor(RevokedAt, "device-changed"));
-        _responder.Invalidate(Hierarchy.Auth, GoodSerial);
-        var after = await AskAsync(request);
-
-        Assert.Equal("revoked", after.Responses[0].Status);
-        Assert.Equal(4, after.Responses[0].Reason);
-        Assert.Equal(2, _auth.Key.Signatures);
     }
 
     [Fact]
-    public async Task Respond_StatusChangedWithoutInvalidate_StillNotServedStale()
+    public async Task Refresher_HoldThenLifted_CertificateHoldThenGood()
     {
         var request = OcspMessages.Request(OcspMessages.CertId(_auth, GoodSerial));
-        await AskAsync(request);
+        _store.Due.Add(new OcspDue(Hierarchy.Auth, GoodSerial, CertificateStatusInfo.RevokedFor(RevokedAt, RevocationReasons.Hold)));
+        await _refresher.RunOnceAsync(CancellationToken.None);
+        var held = await AskAsync(request);
 
-        _reader.Set(Hierarchy.Auth, GoodSerial, CertificateStatusInfo.RevokedFor(RevokedAt, "superseded"));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _store.Due.Add(new OcspDue(Hierarchy.Auth, GoodSerial, CertificateStatusInfo.Good));
+        await _refresher.RunOnceAsync(CancellationToken.None);
+        var lifted = await AskAsync(request);
 
-        Assert.Equal("revoked", (await AskAsync(request)).Responses[0].Status);
+        Assert.Equal("revoked", held.Responses[0].Status);
+        Assert.Equal(6, held.Responses[0].Reason);
+        Assert.Equal(RevokedAt, held.Responses[0].RevocationTime);
+        Assert.Equal(OcspCertStatus.Good, _store.Rows[GoodSerial].CertStatus);
+        Assert.Equal("good", lifted.Responses[0].Status);
+        Assert.Equal(0, _reader.Lookups);
     }
 
     [Fact]
-    public async Task Respond_PreSignedOlderThanRefresh_SignedAgainWithNewWindow()
+    public async Task Replica_OtherNodesRows_PolledAndServedSameBytes()
     {
+        _store.Due.Add(new OcspDue(Hierarchy.Auth, SupersededSerial, CertificateStatusInfo.RevokedFor(RevokedAt, RevocationReasons.KeyCompromise)));
+        await _refresher.RunOnceAsync(CancellationToken.None);
+        var otherReplica = new OcspReplica([_auth.Issuer], _options, _time);
+        var otherNode = new OcspResponder([_auth.Issuer], _signers, otherReplica, _reader, _time, _options);
+        var request = OcspMessages.Request(OcspMessages.CertId(_auth, SupersededSerial));
+        Assert.False(otherNode.TryAnswerFromMemory(Hierarchy.Auth, request, out _));
+
+        Assert.Equal(1, await otherReplica.PollAsync(_store, CancellationToken.None));
+
+        Assert.True(otherNode.TryAnswerFromMemory(Hierarchy.Auth, request, out var entry));
+        Assert.Same(_store.Rows[SupersededSerial].Der, entry.Der);
+    }
+
+    [Fact]
+    public async Task Refresher_SigningFails_LastResponseServedUntilNextUpdateThenTryLater()
+    {
+        _store.Due.Add(new OcspDue(Hierarchy.Auth, GoodSerial, CertificateStatusInfo.Good));
+        await _refresher.RunOnceAsync(CancellationToken.None);
+        var failing = new OcspRefresher([_auth.Issuer], new FailingSigners(), _store, _replica, _time, _time, _options);
         var request = OcspMessages.Request(OcspMessages.CertId(_auth, GoodSerial));
-        await AskAsync(request);
+        var signed = _store.Rows[GoodSerial].Der;
 
-        _time.Advance(TimeSpan.FromHours(12));
-        var refreshed = await AskAsync(request);
+        _time.Advance(TimeSpan.FromHours(13));
+        _store.Due.Add(new OcspDue(Hierarchy.Auth, GoodSerial, CertificateStatusInfo.Good));
+        var pass = await failing.RunOnceAsync(CancellationToken.None);
+        var stillServed = await _responder.RespondAsync(Hierarchy.Auth, request, CancellationToken.None);
+        _time.Advance(TimeSpan.FromHours(11));
+        _reader.Fail = true;
+        var afterNextUpdate = await _responder.RespondAsync(Hierarchy.Auth, request, CancellationToken.None);
 
-        Assert.Equal(2, _auth.Key.Signatures);
-        Assert.Equal(Start.AddHours(12), refreshed.Responses[0].ThisUpdate);
-        Assert.Equal(Start.AddHours(36), refreshed.Responses[0].NextUpdate);
+        Assert.Equal(1, pass.Failed);
+        Assert.Same(signed, stillServed.Der);
+        Assert.Equal(OcspResponseStatus.TryLater, afterNextUpdate.Status);
     }
 
     [Fact]
-    public async Task Respond_ClockSetBack_SignedAgain()
+    public void ResponderCertificate_IssuedByCaWithOcspSigningAndNoCheck_RenewedBeforeExpiry()
     {
-        var clock = new SettableTime { Now = Start };
-        var responder = new Ocsp.OcspResponder([_auth.Issuer], _reader, clock, new RevocationOptions());
-        var request = OcspMessages.Request(OcspMessages.CertId(_auth, GoodSerial));
-        await responder.RespondAsync(Hierarchy.Auth, request, CancellationToken.None);
+        var first = _signers.For(Hierarchy.Auth).Certificate;
 
-        clock.Now = Start.AddHours(-1);
-        var response = OcspMessages.Parse((await responder.RespondAsync(Hierarchy.Auth, request, CancellationToken.None)).Der, _auth.PublicKey);
+        Assert.Equal(_auth.Certificate.SubjectName.RawData, first.IssuerName.RawData);
+        Assert.Contains(first.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>(), o => o.Value == ResponderCertificates.OcspSigningOid);
+        Assert.NotNull(first.Extensions[ResponderCertificates.OcspNoCheckOid]);
+        Assert.Equal(Start.UtcDateTime.AddDays(30), first.NotAfter.ToUniversalTime());
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(_auth.Certificate);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = Start.UtcDateTime.AddDays(1);
+        Assert.True(chain.Build(first), string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation)));
 
-        Assert.Equal(Start.AddHours(-1), response.Responses[0].ThisUpdate);
-        Assert.Equal(2, _auth.Key.Signatures);
+        _time.Advance(TimeSpan.FromDays(22));
+        Assert.Same(first, _signers.For(Hierarchy.Auth).Certificate);
+        _time.Advance(TimeSpan.FromDays(1));
+        var renewed = _signers.For(Hierarchy.Auth).Certificate;
+
+        Assert.NotEqual(first.SerialNumber, renewed.SerialNumber);
+        Assert.Equal(2, _signers.Issued);
     }
 
-    [Fact]
-    public async Task Respond_CacheFull_StaysWithinCapacity()
+    private sealed class FailingSigners : IOcspSigners
     {
-        var responder = new Ocsp.OcspResponder([_auth.Issuer], _reader, _time, new RevocationOptions { OcspCacheCapacity = 10 });
-
-        for (var i = 0; i < 25; i++)
-        {
-            await responder.RespondAsync(Hierarchy.Auth, OcspMessages.Request(OcspMessages.CertId(_auth, $"{i + 16:x2}")), CancellationToken.None);
-        }
-
-        Assert.InRange(responder.CachedCount, 1, 10);
-    }
-
-    /// <summary>A clock that can be set back, like the sandbox clock (FakeTimeProvider refuses to).</summary>
-    private sealed class SettableTime : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => Now;
+        public OcspSigner For(Hierarchy hierarchy) => throw new InvalidOperationException("HSM gone");
     }
 }

@@ -36,7 +36,7 @@ public sealed partial class OcspResponderTests
 
         Assert.True(result.Status == OcspResponseStatus.MalformedRequest, why);
         Assert.Equal(new byte[] { 0x30, 0x03, 0x0A, 0x01, 0x01 }, result.Der);
-        Assert.Equal(0, _auth.Key.Signatures);
+        Assert.Equal(0, _signers.For(Hierarchy.Auth).Signatures);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed partial class OcspResponderTests
 
         Assert.Equal((int)OcspResponseStatus.Unauthorized, response.Status);
         Assert.Empty(response.Responses);
-        Assert.Equal(0, _auth.Key.Signatures);
+        Assert.Equal(0, _signers.For(Hierarchy.Auth).Signatures);
     }
 
     [Fact]

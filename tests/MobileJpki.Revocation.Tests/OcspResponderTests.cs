@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Time.Testing;
 using MobileJpki.Core;
 using MobileJpki.Revocation.Ocsp;
@@ -20,6 +21,11 @@ public sealed partial class OcspResponderTests : IDisposable
     private readonly TestCa _auth = new(Hierarchy.Auth, "Test auth CA", Start);
     private readonly TestCa _sign = new(Hierarchy.Signing, "Test sign CA", Start);
     private readonly FakeStatusReader _reader = new();
+    private readonly RevocationOptions _options = new();
+    private readonly ResponderCertificates _signers;
+    private readonly OcspReplica _replica;
+    private readonly FakeOcspStore _store = new();
+    private readonly OcspRefresher _refresher;
     private readonly OcspResponder _responder;
 
     public OcspResponderTests()
@@ -28,11 +34,15 @@ public sealed partial class OcspResponderTests : IDisposable
         _reader.Set(Hierarchy.Auth, SupersededSerial, CertificateStatusInfo.RevokedFor(RevokedAt, "superseded"));
         _reader.Set(Hierarchy.Auth, DeviceChangedSerial, CertificateStatusInfo.RevokedFor(RevokedAt, "device-changed"));
         _reader.Set(Hierarchy.Auth, OtherReasonSerial, CertificateStatusInfo.RevokedFor(RevokedAt, "something-else"));
-        _responder = new OcspResponder([_auth.Issuer, _sign.Issuer], _reader, _time, new RevocationOptions());
+        _signers = new ResponderCertificates([_auth.Issuer, _sign.Issuer], null, _time, _options);
+        _replica = new OcspReplica([_auth.Issuer, _sign.Issuer], _options, _time);
+        _refresher = new OcspRefresher([_auth.Issuer, _sign.Issuer], _signers, _store, _replica, _time, _time, _options);
+        _responder = new OcspResponder([_auth.Issuer, _sign.Issuer], _signers, _replica, _reader, _time, _options);
     }
 
     public void Dispose()
     {
+        _signers.Dispose();
         _auth.Dispose();
         _sign.Dispose();
     }
@@ -40,13 +50,14 @@ public sealed partial class OcspResponderTests : IDisposable
     private async Task<OcspMessages.Parsed> AskAsync(byte[] request, Hierarchy hierarchy = Hierarchy.Auth)
     {
         var result = await _responder.RespondAsync(hierarchy, request, CancellationToken.None);
-        var parsed = OcspMessages.Parse(result.Der, hierarchy == Hierarchy.Auth ? _auth.PublicKey : _sign.PublicKey);
+        using var key = _signers.For(hierarchy).Certificate.GetRSAPublicKey()!;
+        var parsed = OcspMessages.Parse(result.Der, key);
         Assert.Equal((int)result.Status, parsed.Status);
         return parsed;
     }
 
     [Fact]
-    public async Task Respond_IssuedCertificate_GoodSignedByCaWithTimes()
+    public async Task Respond_IssuedCertificate_GoodSignedByDelegatedResponderWithTimes()
     {
         var certId = OcspMessages.CertId(_auth, GoodSerial);
 
@@ -54,8 +65,8 @@ public sealed partial class OcspResponderTests : IDisposable
 
         Assert.Equal(0, response.Status);
         Assert.True(response.SignatureValid);
-        Assert.False(response.HasCerts);
-        Assert.Equal(SHA1.HashData(_auth.Certificate.PublicKey.EncodedKeyValue.RawData), response.ResponderKeyHash);
+        Assert.True(response.HasCerts);
+        Assert.Equal(SHA1.HashData(_signers.For(Hierarchy.Auth).Certificate.PublicKey.EncodedKeyValue.RawData), response.ResponderKeyHash);
         Assert.Equal(Start, response.ProducedAt);
         var single = Assert.Single(response.Responses);
         Assert.Equal(certId, single.CertId);
@@ -124,22 +135,26 @@ public sealed partial class OcspResponderTests : IDisposable
         Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], first.NonceValue);
         Assert.True(first.SignatureValid);
         Assert.Equal(first.NonceValue, second.NonceValue);
-        Assert.Equal(2, _auth.Key.Signatures);
-        Assert.Equal(0, _responder.CachedCount);
+        Assert.Equal(2, _signers.For(Hierarchy.Auth).Signatures);
     }
 
     [Fact]
-    public async Task Respond_NonceWhenEchoDisabled_IgnoredAndCached()
+    public async Task Respond_NonceWhenEchoDisabled_IgnoredAndServedPreSigned()
     {
-        var responder = new OcspResponder([_auth.Issuer], _reader, _time, new RevocationOptions { EchoNonce = false });
+        var options = new RevocationOptions { EchoNonce = false };
+        var responder = new OcspResponder([_auth.Issuer], _signers, _replica, _reader, _time, options);
+        _store.Due.Add(new OcspDue(Hierarchy.Auth, GoodSerial, CertificateStatusInfo.Good));
+        await _refresher.RunOnceAsync(CancellationToken.None);
         var request = OcspMessages.Request([OcspMessages.CertId(_auth, GoodSerial)], nonce: [9, 9, 9, 9, 9, 9, 9, 9]);
 
         var first = await responder.RespondAsync(Hierarchy.Auth, request, CancellationToken.None);
         var second = await responder.RespondAsync(Hierarchy.Auth, request, CancellationToken.None);
 
-        Assert.Null(OcspMessages.Parse(first.Der, _auth.PublicKey).NonceValue);
+        using var key = _signers.For(Hierarchy.Auth).Certificate.GetRSAPublicKey()!;
+        Assert.Null(OcspMessages.Parse(first.Der, key).NonceValue);
         Assert.Same(first.Der, second.Der);
-        Assert.Equal(1, _auth.Key.Signatures);
+        Assert.Equal(1, _signers.For(Hierarchy.Auth).Signatures);
+        Assert.Equal(0, _reader.Lookups);
     }
 
     [Fact]

@@ -115,6 +115,48 @@ public sealed class FakeStatusReader : IRevocationStatusReader
         return Task.FromResult(_statuses.TryGetValue((hierarchy, serialHex), out var s) ? s : null);
     }
 
-    public Task<IReadOnlyList<RevokedEntry>> GetRevokedAsync(Hierarchy hierarchy, DateTimeOffset notExpiredAt, CancellationToken ct) =>
-        Task.FromResult<IReadOnlyList<RevokedEntry>>(_revoked.Where(r => r.Hierarchy == hierarchy).Select(r => r.Entry).ToList());
+    /// <summary>The partition of each serial, when set (like CertificateEntity.CrlShard).</summary>
+    public Dictionary<string, int> Partitions { get; } = [];
+
+    public Task<IReadOnlyList<RevokedEntry>> GetRevokedAsync(Hierarchy hierarchy, DateTimeOffset notExpiredAt, int? partition, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<RevokedEntry>>(_revoked
+            .Where(r => r.Hierarchy == hierarchy && (partition is null || (Partitions.TryGetValue(r.Entry.SerialHex, out var p) && p == partition)))
+            .Select(r => r.Entry).ToList());
+}
+
+/// <summary>An in-memory OcspResponses table: <see cref="Due"/> is what the next refresher pass gets.</summary>
+public sealed class FakeOcspStore : Ocsp.IOcspResponseStore
+{
+    public List<Ocsp.OcspDue> Due { get; } = [];
+
+    public Dictionary<string, Ocsp.StoredOcspResponse> Rows { get; } = [];
+
+    public Task<IReadOnlyList<Ocsp.StoredOcspResponse>> ReadUpdatedSinceAsync(DateTimeOffset since, int max, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<Ocsp.StoredOcspResponse>>([.. Rows.Values.Where(r => r.UpdatedAt >= since).OrderBy(r => r.UpdatedAt).Take(max)]);
+
+    public Task<IReadOnlyList<Ocsp.OcspDue>> FindDueAsync(Ocsp.OcspDueQuery query, CancellationToken ct)
+    {
+        var due = Due.ToList();
+        Due.Clear();
+        return Task.FromResult<IReadOnlyList<Ocsp.OcspDue>>(due);
+    }
+
+    public Task SaveAsync(Ocsp.StoredOcspResponse response, CancellationToken ct)
+    {
+        Rows[response.SerialHex] = response;
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>cRLNumbers from a counter, like the CrlStates table.</summary>
+public sealed class FakeCrlNumbers : Crl.ICrlNumberStore
+{
+    private readonly Dictionary<(Hierarchy, int), long> _last = [];
+
+    public Task<long> NextAsync(Hierarchy hierarchy, int partition, DateTimeOffset thisUpdate, CancellationToken ct)
+    {
+        var next = _last.GetValueOrDefault((hierarchy, partition)) + 1;
+        _last[(hierarchy, partition)] = next;
+        return Task.FromResult(next);
+    }
 }

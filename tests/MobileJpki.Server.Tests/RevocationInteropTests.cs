@@ -150,19 +150,11 @@ public sealed class RevocationInteropTests(KestrelMjpkiServer server) : IClassFi
         return (ca, path, cert.SerialNumber.ToLowerInvariant());
     }
 
-    /// <summary>What the RA does on revocation, by hand: the row, then the caches.</summary>
+    /// <summary>What the RA does on revocation, by hand (the row, the stale mark), then waits for the refresher to sign the new answer.</summary>
     private async Task RevokeAsync(string serial, string reason)
     {
-        await using (var db = server.OpenDb())
-        {
-            var updated = await db.Certificates.Where(c => c.Serial == serial).ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Status, (int)CertificateStatus.Revoked)
-                .SetProperty(c => c.RevokedAt, server.Clock.GetUtcNow())
-                .SetProperty(c => c.RevocationReason, reason));
-            Assert.Equal(1, updated);
-        }
-
-        server.Services.GetRequiredService<OcspResponder>().Invalidate(Hierarchy.Auth, serial);
+        await Revocation.RevocationSupport.SetStatusAsync(server, serial, CertificateStatus.Revoked, reason);
+        await Revocation.RevocationSupport.WaitForOcspAsync(server, serial, OcspCertStatus.Revoked);
         server.Services.GetRequiredService<CrlPublisher>().Invalidate(Hierarchy.Auth);
     }
 

@@ -18,7 +18,8 @@ public sealed record CertificateIntent(
     Guid? ApplicationId,
     DateTimeOffset NotBefore,
     DateTimeOffset NotAfter,
-    byte[] Tbs);
+    byte[] Tbs,
+    int? CrlShard = null);
 
 /// <summary>The CA's five-minute view of storage: it records intents and results, nothing else.</summary>
 public interface ICertificateLedger
@@ -53,7 +54,7 @@ public sealed class CertificateAuthority(CaHierarchy hierarchy, CertificateIssue
         // Step 2: the serials and TBS data are durable before anything is signed, so a crash after signing
         // can never leave a certificate we do not know about (and a serial is never reused).
         await ledger.RecordIntentsAsync(
-            prepared.Select((p, i) => new CertificateIntent(p.SerialHex, p.Kind, orders[i].PersonId, orders[i].PhoneId, orders[i].ApplicationId, p.NotBefore, p.NotAfter, p.TbsCertificate)).ToArray(),
+            prepared.Select((p, i) => new CertificateIntent(p.SerialHex, p.Kind, orders[i].PersonId, orders[i].PhoneId, orders[i].ApplicationId, p.NotBefore, p.NotAfter, p.TbsCertificate, p.CrlPartition)).ToArray(),
             ct);
 
         // Step 3: sign. Certificates of one batch are independent, so they are signed on all cores.

@@ -12,12 +12,12 @@ public sealed class CaHierarchy : IDisposable
     private readonly IssuingCa _signingIssuer;
     private readonly IssuingCa _authIssuer;
 
-    private CaHierarchy(string baseUrl, Root signing, Root auth)
+    private CaHierarchy(string baseUrl, Root signing, Root auth, int crlPartitions)
     {
         _signing = signing;
         _auth = auth;
-        _signingIssuer = new IssuingCa(Hierarchy.Signing, signing.Certificate, signing.KeyIdentifier, baseUrl);
-        _authIssuer = new IssuingCa(Hierarchy.Auth, auth.Certificate, auth.KeyIdentifier, baseUrl);
+        _signingIssuer = new IssuingCa(Hierarchy.Signing, signing.Certificate, signing.KeyIdentifier, baseUrl, crlPartitions);
+        _authIssuer = new IssuingCa(Hierarchy.Auth, auth.Certificate, auth.KeyIdentifier, baseUrl, crlPartitions);
     }
 
     /// <summary>Loads both roots from <c>{DataDirectory}/ca/{sign|auth}.cer</c>, creating any that is missing.</summary>
@@ -39,7 +39,7 @@ public sealed class CaHierarchy : IDisposable
         try
         {
             var auth = LoadOrCreateRoot(Hierarchy.Auth, options, keys, time, directory);
-            return new CaHierarchy(options.BaseUrl.TrimEnd('/'), signing, auth);
+            return new CaHierarchy(options.BaseUrl.TrimEnd('/'), signing, auth, options.CrlPartitions);
         }
         catch
         {
@@ -74,6 +74,9 @@ public sealed class CaHierarchy : IDisposable
     public string OcspUrl(Hierarchy hierarchy) => IssuingCaFor(hierarchy).OcspUrl;
 
     public string CrlUrl(Hierarchy hierarchy) => IssuingCaFor(hierarchy).CrlUrl;
+
+    /// <summary><c>{BaseUrl}/crl/{h}</c>, the base of the CRL partition URLs <c>…/{n}.crl</c>.</summary>
+    public string CrlPartitionBaseUrl(Hierarchy hierarchy) => IssuingCaFor(hierarchy).CrlPartitionBaseUrl;
 
     /// <summary>The root's issuance constants (name, key identifier, URLs, pre-encoded extensions).</summary>
     internal IssuingCa IssuingCaFor(Hierarchy hierarchy) => hierarchy switch

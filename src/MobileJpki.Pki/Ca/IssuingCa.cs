@@ -11,8 +11,12 @@ namespace MobileJpki.Pki;
 /// </remarks>
 internal sealed class IssuingCa
 {
-    public IssuingCa(Hierarchy hierarchy, X509Certificate2 certificate, X509SubjectKeyIdentifierExtension keyIdentifier, string baseUrl)
+    private readonly IReadOnlyList<byte[]>[] _partitionExtensions;
+
+    public IssuingCa(Hierarchy hierarchy, X509Certificate2 certificate, X509SubjectKeyIdentifierExtension keyIdentifier, string baseUrl, int crlPartitions = 0)
     {
+        CrlPartitions = crlPartitions;
+        CrlPartitionBaseUrl = $"{baseUrl}/crl/{hierarchy.WireName()}";
         Hierarchy = hierarchy;
         Name = certificate.SubjectName.RawData.ToArray();
         KeyIdentifier = keyIdentifier.SubjectKeyIdentifierBytes.ToArray();
@@ -28,7 +32,24 @@ internal sealed class IssuingCa
             X509Encoding.EncodeExtension(new X509AuthorityInformationAccessExtension([OcspUrl], [CaIssuersUrl])),
             X509Encoding.EncodeExtension(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([CrlUrl])),
         ];
+        _partitionExtensions = [.. Enumerable.Range(0, crlPartitions).Select(n => (IReadOnlyList<byte[]>)
+        [
+            TrailingExtensions[0],
+            TrailingExtensions[1],
+            X509Encoding.EncodeExtension(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([CrlPartitionUrl(n)])),
+        ])];
     }
+
+    /// <summary>How many CRL partitions new certificates are spread over (0: none, the CDP names the complete CRL).</summary>
+    public int CrlPartitions { get; }
+
+    /// <summary><c>{BaseUrl}/crl/{h}</c>: partition <c>n</c> is at <c>{CrlPartitionBaseUrl}/{n}.crl</c>.</summary>
+    public string CrlPartitionBaseUrl { get; }
+
+    public string CrlPartitionUrl(int partition) => $"{CrlPartitionBaseUrl}/{partition}.crl";
+
+    /// <summary>The trailing extensions of a certificate in CRL partition <paramref name="partition"/> (null: the complete CRL's).</summary>
+    public IReadOnlyList<byte[]> TrailingExtensionsFor(int? partition) => partition is { } n ? _partitionExtensions[n] : TrailingExtensions;
 
     public Hierarchy Hierarchy { get; }
 

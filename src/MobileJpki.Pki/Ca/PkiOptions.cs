@@ -20,6 +20,12 @@ public sealed class PkiOptions
     /// <summary>Lifetime of a newly created root, 1–50 years. Default 20.</summary>
     public int CaValidityYears { get; set; } = 20;
 
+    /// <summary>
+    /// CRL partitions, 0–1024 (docs/revocation.md, "Partitioned CRLs"). Above 0, each new certificate names one
+    /// partition, <c>/crl/{h}/{n}.crl</c>, in its CRL distribution point instead of the complete CRL. Default 0.
+    /// </summary>
+    public int CrlPartitions { get; set; }
+
     public string KeyUriFor(Hierarchy hierarchy) => hierarchy == Hierarchy.Signing ? SigningCaKeyUri : AuthCaKeyUri;
 
     /// <summary>Throws <see cref="MjpkiException"/> ("invalid-pki-options") naming the first bad setting.</summary>
@@ -46,6 +52,11 @@ public sealed class PkiOptions
         {
             // Sharing one key would make the two hierarchies indistinguishable to relying parties.
             throw Invalid($"{nameof(SigningCaKeyUri)} and {nameof(AuthCaKeyUri)} must name different keys.");
+        }
+
+        if (CrlPartitions is < 0 or > 1024)
+        {
+            throw Invalid($"{nameof(CrlPartitions)} must be between 0 and 1024, got {CrlPartitions}.");
         }
 
         if (CaValidityYears is < 1 or > 50)

@@ -89,6 +89,10 @@ public sealed class CertificateIssuer
 
         Span<byte> handleBytes = stackalloc byte[TbsCertificateWriter.HandleBytes];
         var serial = SerialNumbers.New(handleBytes);
+
+        // The serial is random, so its last bytes spread certificates evenly over the CRL partitions.
+        var root = _ca.IssuingCaFor(profile.Hierarchy);
+        int? crlPartition = root.CrlPartitions > 0 ? ((serial[^2] << 8) | serial[^1]) % root.CrlPartitions : null;
         Span<char> handle = stackalloc char[TbsCertificateWriter.HandleBytes * 2];
         Convert.TryToHexStringLower(handleBytes, handle, out _);
 
@@ -101,12 +105,13 @@ public sealed class CertificateIssuer
             notAfter,
             request.SubjectPublicKeyInfo,
             keyIdentifier,
-            request.Person);
+            request.Person,
+            crlPartition);
 
         // Step 3: lint the exact bytes that will be signed, before any signature.
-        ProfileLinter.Check(tbs, profile, request, _ca, serial, issuedAt);
+        ProfileLinter.Check(tbs, profile, request, _ca, serial, issuedAt, crlPartition);
 
-        return new PreparedCertificate(_ca, request.Kind, serial, tbs, issuedAt, notAfter);
+        return new PreparedCertificate(_ca, request.Kind, serial, tbs, issuedAt, notAfter) { CrlPartition = crlPartition };
     }
 
     private static void ValidateRequest(IssueRequest request, DateTimeOffset issuedAt)

@@ -55,6 +55,9 @@ public sealed class PreparedCertificate
 
     public DateTimeOffset NotAfter { get; }
 
+    /// <summary>The CRL partition its CRL distribution point names (CertificateEntity.CrlShard); null: the complete CRL.</summary>
+    public int? CrlPartition { get; internal init; }
+
     internal CaHierarchy Issuer { get; }
 
     internal ReadOnlySpan<byte> TbsSpan => _tbs;

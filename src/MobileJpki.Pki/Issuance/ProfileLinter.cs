@@ -47,7 +47,8 @@ internal static class ProfileLinter
         IssueRequest request,
         CaHierarchy ca,
         ReadOnlySpan<byte> expectedSerial,
-        DateTimeOffset expectedNotBefore)
+        DateTimeOffset expectedNotBefore,
+        int? expectedCrlPartition = null)
     {
         var report = new Report();
         var root = ca.IssuingCaFor(profile.Hierarchy);
@@ -108,7 +109,7 @@ internal static class ProfileLinter
                 var wrapper = certificate.ReadSequence(ExtensionsTag);
                 var extensions = wrapper.ReadSequence();
                 wrapper.ThrowIfNotEmpty();
-                CheckExtensions(extensions, spki, profile, request, root, report);
+                CheckExtensions(extensions, spki, profile, request, root, expectedCrlPartition, report);
             }
 
             certificate.ThrowIfNotEmpty();
@@ -294,6 +295,7 @@ internal static class ProfileLinter
         CertificateProfile profile,
         IssueRequest request,
         IssuingCa root,
+        int? expectedCrlPartition,
         Report report)
     {
         var byOid = new Dictionary<string, (bool Critical, ReadOnlyMemory<byte> Value)>(StringComparer.Ordinal);
@@ -394,7 +396,7 @@ internal static class ProfileLinter
         }
 
         if (Take(X509Encoding.CrlDistributionPointsOid, "crl-distribution-points", true, false) is { } cdp
-            && !(ReadCrlDistributionUris(cdp) is [var crlUrl] && crlUrl == root.CrlUrl))
+            && !(ReadCrlDistributionUris(cdp) is [var crlUrl] && crlUrl == (expectedCrlPartition is { } partition ? root.CrlPartitionUrl(partition) : root.CrlUrl)))
         {
             report.Fail("crl-distribution-points", "must name exactly the root's CRL URL");
         }

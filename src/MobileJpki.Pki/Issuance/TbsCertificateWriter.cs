@@ -37,6 +37,7 @@ internal static class TbsCertificateWriter
     /// <param name="subjectPublicKeyInfo">DER SubjectPublicKeyInfo, one complete value (copied as is).</param>
     /// <param name="subjectKeyIdentifier">The subjectKeyIdentifier value (SHA-1 of the subjectPublicKey bits).</param>
     /// <param name="person">基本4情報 for the subjectAltName, already validated; null writes no subjectAltName.</param>
+    /// <param name="crlPartition">The CRL partition its CRL distribution point names; null names the complete CRL.</param>
     public static byte[] Write(
         CertificateKind kind,
         IssuingCa issuer,
@@ -46,7 +47,8 @@ internal static class TbsCertificateWriter
         DateTimeOffset notAfter,
         ReadOnlySpan<byte> subjectPublicKeyInfo,
         ReadOnlySpan<byte> subjectKeyIdentifier,
-        Basic4Info? person)
+        Basic4Info? person,
+        int? crlPartition = null)
     {
         var template = TemplateFor(kind);
         var writer = new AsnWriter(AsnEncodingRules.DER, InitialCapacity);
@@ -112,7 +114,7 @@ internal static class TbsCertificateWriter
                     }
                 }
 
-                foreach (var extension in issuer.TrailingExtensions)
+                foreach (var extension in issuer.TrailingExtensionsFor(crlPartition))
                 {
                     writer.WriteEncodedValue(extension);
                 }

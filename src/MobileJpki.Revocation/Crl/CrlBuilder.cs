@@ -13,6 +13,7 @@ public static class CrlBuilder
     public const string AuthorityKeyIdentifierOid = "2.5.29.35";
     public const string CrlNumberOid = "2.5.29.20";
     public const string ReasonCodeOid = "2.5.29.21";
+    public const string IssuingDistributionPointOid = "2.5.29.28";
 
     /// <summary>About the DER size of one entry with a reason (serial 16 bytes, UTCTime, reasonCode).</summary>
     private const int BytesPerEntry = 52;
@@ -23,8 +24,13 @@ public static class CrlBuilder
     private static readonly byte[]?[] EntryExtensions = BuildEntryExtensions();
 
     /// <summary>Builds and signs the CRL. <paramref name="entries"/> serials are lowercase hex of positive values (as stored).</summary>
+    /// <param name="partitionUrl">
+    /// For a partition CRL, its URL: written as a critical issuingDistributionPoint (RFC 5280 §5.2.5) naming it, with
+    /// onlyContainsUserCerts, so that the partition only stands for the certificates whose CRL distribution point
+    /// names the same URL. Null for the complete CRL of the CA.
+    /// </param>
     /// <exception cref="FormatException">A serial that is not 1 to 20 bytes of hex (a corrupt row): a CRL must not silently leave one out.</exception>
-    public static byte[] Build(RevocationIssuer issuer, IReadOnlyList<RevokedEntry> entries, long crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
+    public static byte[] Build(RevocationIssuer issuer, IReadOnlyList<RevokedEntry> entries, long crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate, string? partitionUrl = null)
     {
         ArgumentNullException.ThrowIfNull(issuer);
         ArgumentNullException.ThrowIfNull(entries);
@@ -72,11 +78,37 @@ public static class CrlBuilder
                         tbs.WriteInteger(crlNumber);
                     }
                 }
+
+                if (partitionUrl is not null)
+                {
+                    WriteIssuingDistributionPoint(tbs, partitionUrl);
+                }
             }
         }
 
         // Sign the TBS in place and assemble the CertificateList around it: one copy of the (large) TBS, no more.
         return tbs.Encode(issuer, static (issuer, tbsDer) => Assemble(tbsDer, issuer.Sign(tbsDer)));
+    }
+
+    /// <summary>IssuingDistributionPoint { distributionPoint [0] { fullName [0] { URI [6] } }, onlyContainsUserCerts [1] TRUE }, critical.</summary>
+    private static void WriteIssuingDistributionPoint(AsnWriter tbs, string url)
+    {
+        using (tbs.PushSequence())
+        {
+            tbs.WriteObjectIdentifier(IssuingDistributionPointOid);
+            tbs.WriteBoolean(true);
+            using (tbs.PushOctetString())
+            using (tbs.PushSequence())
+            {
+                using (tbs.PushSequence(Context0))
+                using (tbs.PushSequence(Context0))
+                {
+                    tbs.WriteCharacterString(UniversalTagNumber.IA5String, url, new Asn1Tag(TagClass.ContextSpecific, 6));
+                }
+
+                tbs.WriteBoolean(true, new Asn1Tag(TagClass.ContextSpecific, 1));
+            }
+        }
     }
 
     /// <summary>CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING }.</summary>

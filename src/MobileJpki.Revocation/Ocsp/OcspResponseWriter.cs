@@ -16,10 +16,10 @@ public enum OcspResponseStatus
 /// <summary>One SingleResponse to write: the request's CertID as received, the status (null: unknown) and its window.</summary>
 internal readonly record struct SingleAnswer(ReadOnlyMemory<byte> CertId, CertificateStatusInfo? Status, DateTimeOffset ThisUpdate, DateTimeOffset NextUpdate);
 
-/// <summary>Encodes OCSPResponse (RFC 6960 §4.2.1) and BasicOCSPResponse, signed by the CA itself.</summary>
+/// <summary>Encodes OCSPResponse (RFC 6960 §4.2.1) and BasicOCSPResponse, signed by the CA's delegated responder.</summary>
 /// <remarks>
-/// The CA signs directly (RFC 6960 §4.2.2.2, first case), so the response carries no certs and the responderID is the
-/// CA's key hash (byKey, RFC 5019 §2.2.3). A delegated responder certificate is a later step.
+/// RFC 6960 §4.2.2.2, second case: the responder certificate (issued by the CA, id-kp-OCSPSigning) is in
+/// <c>certs</c> and the responderID is its key hash (byKey, RFC 5019 §2.2.3).
 /// </remarks>
 internal static class OcspResponseWriter
 {
@@ -42,18 +42,23 @@ internal static class OcspResponseWriter
         return [0x30, 0x03, 0x0A, 0x01, (byte)status];
     }
 
-    /// <summary>A successful response signed by <paramref name="issuer"/>; one RSA signature.</summary>
-    public static byte[] Successful(RevocationIssuer issuer, IReadOnlyList<SingleAnswer> answers, ReadOnlyMemory<byte>? nonceExtension, DateTimeOffset producedAt)
+    /// <summary>A successful response signed by <paramref name="signer"/>; one RSA signature.</summary>
+    public static byte[] Successful(OcspSigner signer, IReadOnlyList<SingleAnswer> answers, ReadOnlyMemory<byte>? nonceExtension, DateTimeOffset producedAt)
     {
-        var tbs = ResponseData(issuer, answers, nonceExtension, producedAt);
-        var signature = issuer.Sign(tbs);
+        var tbs = ResponseData(signer, answers, nonceExtension, producedAt);
+        var signature = signer.Sign(tbs);
 
-        var basic = new AsnWriter(AsnEncodingRules.DER, tbs.Length + signature.Length + 64);
+        var basic = new AsnWriter(AsnEncodingRules.DER, tbs.Length + signature.Length + signer.CertificateDer.Length + 64);
         using (basic.PushSequence())
         {
             basic.WriteEncodedValue(tbs);
             basic.WriteEncodedValue(Der.Sha256WithRsa);
             basic.WriteBitString(signature);
+            using (basic.PushSequence(Context0))
+            using (basic.PushSequence())
+            {
+                basic.WriteEncodedValue(signer.CertificateDer);
+            }
         }
 
         var writer = new AsnWriter(AsnEncodingRules.DER, basic.GetEncodedLength() + 32);
@@ -74,15 +79,36 @@ internal static class OcspResponseWriter
         return writer.Encode();
     }
 
-    private static byte[] ResponseData(RevocationIssuer issuer, IReadOnlyList<SingleAnswer> answers, ReadOnlyMemory<byte>? nonceExtension, DateTimeOffset producedAt)
+    /// <summary>The CertID RFC 5019 clients send (SHA-1, NULL parameters) for a serial of <paramref name="issuer"/>: the one pre-signed responses carry.</summary>
+    public static byte[] Sha1CertId(RevocationIssuer issuer, string serialHex)
+    {
+        var magnitude = Convert.FromHexString(serialHex);
+        var writer = new AsnWriter(AsnEncodingRules.DER, 64);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier(Der.Sha1Oid);
+                writer.WriteNull();
+            }
+
+            writer.WriteOctetString(issuer.NameHashSha1);
+            writer.WriteOctetString(issuer.KeyHashSha1);
+            writer.WriteIntegerUnsigned(magnitude.AsSpan().TrimStart((byte)0));
+        }
+
+        return writer.Encode();
+    }
+
+    private static byte[] ResponseData(OcspSigner signer, IReadOnlyList<SingleAnswer> answers, ReadOnlyMemory<byte>? nonceExtension, DateTimeOffset producedAt)
     {
         var writer = new AsnWriter(AsnEncodingRules.DER, 256 + (answers.Count * 160));
         using (writer.PushSequence())
         {
-            // version v1 is the DEFAULT, so DER leaves it out. responderID byKey [2] EXPLICIT KeyHash (SHA-1 of the key).
+            // version v1 is the DEFAULT, so DER leaves it out. responderID byKey [2] EXPLICIT KeyHash (SHA-1 of the responder's key).
             using (writer.PushSequence(Context2))
             {
-                writer.WriteOctetString(issuer.KeyHashSha1);
+                writer.WriteOctetString(signer.KeyHashSha1);
             }
 
             writer.WriteGeneralizedTime(Der.ToSeconds(producedAt), omitFractionalSeconds: true);
@@ -144,4 +170,10 @@ internal static class OcspResponseWriter
             }
         }
     }
+}
+
+/// <summary>The CertID pre-signed responses carry (SHA-1, NULL parameters), for building matching requests.</summary>
+public static class OcspCertIds
+{
+    public static byte[] Sha1(RevocationIssuer issuer, string serialHex) => OcspResponseWriter.Sha1CertId(issuer, serialHex);
 }

@@ -76,7 +76,23 @@ public sealed record ApplicationRecord(
     DateTimeOffset ProcessAfter,
     DateTimeOffset? CompletedAt,
     string? Reason,
-    string? Email);
+    string? Email)
+{
+    /// <summary>A new application from a verified signed application, queued until <paramref name="processAfter"/>.</summary>
+    public static ApplicationRecord Queue(VerifiedApplication verified, Guid personId, string phoneId, DateTimeOffset now, DateTimeOffset processAfter) => new(
+        Guid.NewGuid(),
+        personId,
+        phoneId,
+        verified.CardSigningCertificate.Serial,
+        Convert.ToBase64String(verified.Nonce),
+        verified.Keys,
+        ApplicationStatus.Queued,
+        now,
+        processAfter,
+        null,
+        null,
+        verified.Content.Email);
+}
 
 /// <summary>A notice queued for a phone.</summary>
 public sealed record NotificationRecord(long Id, string PhoneId, string Type, Guid? ApplicationId, DateTimeOffset CreatedAt, string Title, string Body);

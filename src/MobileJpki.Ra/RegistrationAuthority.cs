@@ -85,19 +85,7 @@ public sealed partial class RegistrationAuthority(
         }
 
         var now = time.GetUtcNow();
-        var application = new ApplicationRecord(
-            Guid.NewGuid(),
-            verified.CardSigningCertificate.PersonId,
-            phoneId,
-            verified.CardSigningCertificate.Serial,
-            Convert.ToBase64String(verified.Nonce),
-            verified.Keys,
-            ApplicationStatus.Queued,
-            now,
-            window.ProcessAfter(now),
-            null,
-            null,
-            verified.Content.Email);
+        var application = ApplicationRecord.Queue(verified, verified.CardSigningCertificate.PersonId, phoneId, now, window.ProcessAfter(now));
         var phone = new PhoneRecord(phoneId, verified.Content.Device.Model, verified.Content.Device.Os, verified.DeviceSecretHash, application.PersonId, false, now);
         if (!await store.TryAddApplicationAsync(application, phone, ct))
         {

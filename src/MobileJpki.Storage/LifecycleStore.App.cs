@@ -40,7 +40,7 @@ public sealed partial class LifecycleStore
                 throw MjpkiException.Conflict("replayed-application", "This application was already submitted.");
             }
 
-            db.Applications.Add(ToEntity(application, ApplicationPurpose.Resume));
+            db.Applications.Add(StorageMapping.ToEntity(application, ApplicationPurpose.Resume));
         }
 
         await CertificateStatusChanges.MarkOcspStaleAsync(db, held.ConvertAll(c => c.Serial), ct);
@@ -119,7 +119,7 @@ public sealed partial class LifecycleStore
             existing.PersonId = phone.PersonId;
         }
 
-        db.Applications.Add(ToEntity(application, purpose));
+        db.Applications.Add(StorageMapping.ToEntity(application, purpose));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -170,19 +170,4 @@ public sealed partial class LifecycleStore
 
     private static IQueryable<CertificateEntity> PhoneCertificatesOf(MjpkiDbContext db, Guid personId) =>
         db.Certificates.Where(c => c.PersonId == personId && (c.Kind == (int)CertificateKind.PhoneSigning || c.Kind == (int)CertificateKind.PhoneAuth));
-
-    private static ApplicationEntity ToEntity(ApplicationRecord application, ApplicationPurpose purpose) => new()
-    {
-        Id = application.Id,
-        PersonId = application.PersonId,
-        PhoneId = application.PhoneId,
-        CardSigningSerial = application.CardSigningSerial,
-        Nonce = application.Nonce,
-        KeysJson = JsonSerializer.Serialize(application.Keys.Select(k => new StorageMapping.StoredKey((int)k.Kind, k.SubjectPublicKeyInfo))),
-        Status = (int)ApplicationStatus.Queued,
-        AcceptedAt = application.AcceptedAt,
-        ProcessAfter = application.ProcessAfter,
-        Email = application.Email,
-        Purpose = (int)purpose,
-    };
 }

@@ -187,19 +187,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
                 existing.PersonId = phone.PersonId;
             }
 
-            db.Applications.Add(new ApplicationEntity
-            {
-                Id = application.Id,
-                PersonId = application.PersonId,
-                PhoneId = application.PhoneId,
-                CardSigningSerial = application.CardSigningSerial,
-                Nonce = application.Nonce,
-                KeysJson = JsonSerializer.Serialize(application.Keys.Select(k => new StorageMapping.StoredKey((int)k.Kind, k.SubjectPublicKeyInfo))),
-                Status = (int)ApplicationStatus.Queued,
-                AcceptedAt = application.AcceptedAt,
-                ProcessAfter = application.ProcessAfter,
-                Email = application.Email,
-            });
+            db.Applications.Add(StorageMapping.ToEntity(application, ApplicationPurpose.New));
             results[i] = true;
         }
 

@@ -26,6 +26,22 @@ internal static class StorageMapping
         Body = n.Body,
     };
 
+    /// <summary>A new queued application row.</summary>
+    public static ApplicationEntity ToEntity(ApplicationRecord application, ApplicationPurpose purpose) => new()
+    {
+        Id = application.Id,
+        PersonId = application.PersonId,
+        PhoneId = application.PhoneId,
+        CardSigningSerial = application.CardSigningSerial,
+        Nonce = application.Nonce,
+        KeysJson = JsonSerializer.Serialize(application.Keys.Select(k => new StoredKey((int)k.Kind, k.SubjectPublicKeyInfo))),
+        Status = (int)ApplicationStatus.Queued,
+        AcceptedAt = application.AcceptedAt,
+        ProcessAfter = application.ProcessAfter,
+        Email = application.Email,
+        Purpose = (int)purpose,
+    };
+
     /// <summary>An application's key as kept in <see cref="ApplicationEntity.KeysJson"/>.</summary>
     public sealed record StoredKey(int Kind, byte[] Spki);
 }

@@ -165,7 +165,7 @@ public sealed partial class PhoneLifecycle(
 
         // Step 2: the card certificate is ours, of the right kind, this person's, valid now and not revoked or on hold.
         var cardKind = phoneKind == CertificateKind.PhoneSigning ? CertificateKind.CardSigning : CertificateKind.CardAuth;
-        var der = DecodeBase64(request.CardCertificate, "cardCertificate", 8192);
+        var der = Base64Field.Decode(request.CardCertificate, "cardCertificate", 8192);
         if (!DerCertificate.TryParse(der, out var cardCert) || cardCert is null)
         {
             throw MjpkiException.BadRequest("bad-field", "'cardCertificate' is not a DER certificate.");
@@ -198,7 +198,7 @@ public sealed partial class PhoneLifecycle(
         }
 
         // Step 3: the card signed this challenge for this phone and kind.
-        var signature = DecodeBase64(request.Signature, "signature", 1024);
+        var signature = Base64Field.Decode(request.Signature, "signature", 1024);
         using (var key = cardCert.ImportPublicKey() as RSA)
         {
             var signed = PasswordResetChallenge.SignedBytes(phone.PhoneId, request.Kind, id);
@@ -272,19 +272,7 @@ public sealed partial class PhoneLifecycle(
     private ApplicationRecord NewApplication(VerifiedApplication verified, Guid personId, string phoneId)
     {
         var now = time.GetUtcNow();
-        return new ApplicationRecord(
-            Guid.NewGuid(),
-            personId,
-            phoneId,
-            verified.CardSigningCertificate.Serial,
-            Convert.ToBase64String(verified.Nonce),
-            verified.Keys,
-            ApplicationStatus.Queued,
-            now,
-            window.ProcessAfter(now),
-            null,
-            null,
-            verified.Content.Email);
+        return ApplicationRecord.Queue(verified, personId, phoneId, now, window.ProcessAfter(now));
     }
 
     private static Guid OwnerOf(PhoneRecord phone, string code) =>
@@ -311,23 +299,6 @@ public sealed partial class PhoneLifecycle(
 
     private static MjpkiException ChallengeUsed() =>
         MjpkiException.Conflict("challenge-used", "このチャレンジは使用済みです。もう一度やり直してください / The challenge was already used; start the reset again.");
-
-    private static byte[] DecodeBase64(string? value, string field, int maxBytes)
-    {
-        if (string.IsNullOrEmpty(value) || value.Length > (maxBytes + 2) / 3 * 4)
-        {
-            throw MjpkiException.BadRequest("bad-field", $"'{field}' is missing or longer than {maxBytes} bytes.");
-        }
-
-        try
-        {
-            return Convert.FromBase64String(value);
-        }
-        catch (FormatException)
-        {
-            throw MjpkiException.BadRequest("bad-field", $"'{field}' is not valid base64.");
-        }
-    }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

@@ -1,26 +1,12 @@
 using MobileJpki.Core;
+using MobileJpki.Core.Protocol;
 
 namespace MobileJpki.Server.Endpoints;
 
 /// <summary>Bounded decoding of request fields; every failure is a clear 400.</summary>
 internal static class Inputs
 {
-    public static byte[] Base64(string? value, string field, int maxBytes)
-    {
-        if (string.IsNullOrEmpty(value) || value.Length > (maxBytes + 2) / 3 * 4)
-        {
-            throw MjpkiException.BadRequest("bad-field", $"'{field}' is missing or longer than {maxBytes} bytes.");
-        }
-
-        try
-        {
-            return Convert.FromBase64String(value);
-        }
-        catch (FormatException)
-        {
-            throw MjpkiException.BadRequest("bad-field", $"'{field}' is not valid base64.");
-        }
-    }
+    public static byte[] Base64(string? value, string field, int maxBytes) => Base64Field.Decode(value, field, maxBytes);
 
     public static string Text(string? value, string field, int maxChars, bool required = true)
     {

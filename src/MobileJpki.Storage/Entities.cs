@@ -316,3 +316,147 @@ public sealed class ChallengeEntity
 
     public DateTimeOffset? UsedAt { get; set; }
 }
+
+/// <summary>
+/// A signed-in session bound to one person and the certificate that authenticated it: the portal (マイナポータル),
+/// a convenience-store kiosk or a hospital reader. Only the token's SHA-256 is kept.
+/// </summary>
+public sealed class SessionEntity
+{
+    /// <summary>Lowercase hex SHA-256 of the bearer token or cookie value.</summary>
+    public required string TokenHash { get; set; }
+
+    /// <summary>"portal", "kiosk", "hospital".</summary>
+    public required string Audience { get; set; }
+
+    public Guid PersonId { get; set; }
+
+    /// <summary>The auth certificate that signed the login challenge (phone or card).</summary>
+    public required string CertificateSerial { get; set; }
+
+    public int CertificateKind { get; set; }
+
+    /// <summary>The kiosk, reader or relying party the session was opened for, when not the portal.</summary>
+    public string? Party { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+}
+
+/// <summary>One use of a person's certificate (login, signature, kiosk, hospital, relying party), shown to that person in My Page.</summary>
+public sealed class UsageEntity
+{
+    public long Id { get; set; }
+
+    public Guid PersonId { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    /// <summary>"login", "sign", "kiosk", "hospital", "oidc-login", "oidc-sign", "e-application".</summary>
+    public required string Kind { get; set; }
+
+    public string? CertificateSerial { get; set; }
+
+    /// <summary>Who relied on it: a relying party's name, a kiosk or hospital id, "portal".</summary>
+    public string? Party { get; set; }
+
+    /// <summary>What it was for (bounded; never the 基本4情報).</summary>
+    public string? Detail { get; set; }
+}
+
+/// <summary>
+/// A cross-device request waiting for the person's approval on the phone (device link): an OIDC authorization, a
+/// signing transaction, a kiosk or hospital login. The page shows <see cref="Code"/> (and a QR); the phone approves.
+/// </summary>
+public sealed class DeviceLinkEntity
+{
+    public Guid Id { get; set; }
+
+    /// <summary>Short code typed or scanned on the phone; unique among unexpired links.</summary>
+    public required string Code { get; set; }
+
+    /// <summary>"oidc-login", "oidc-sign", "sign-transaction", "portal-login", "kiosk", "hospital".</summary>
+    public required string Purpose { get; set; }
+
+    /// <summary>What the person is asked to approve, as JSON (client, scopes, description, digest…).</summary>
+    public required string RequestJson { get; set; }
+
+    /// <summary>0 pending, 1 approved, 2 refused, 3 expired, 4 consumed.</summary>
+    public int Status { get; set; }
+
+    /// <summary>Set on approval: whose phone approved.</summary>
+    public Guid? PersonId { get; set; }
+
+    public string? CertificateSerial { get; set; }
+
+    /// <summary>Set on approval: the proof (signature, CMS…) as JSON.</summary>
+    public string? ResultJson { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+}
+
+/// <summary>A relying party's request for a signature over a SHA-256 digest (signing API).</summary>
+public sealed class SignTransactionEntity
+{
+    public Guid Id { get; set; }
+
+    /// <summary>The relying party (OIDC client_id) that asked.</summary>
+    public required string ClientId { get; set; }
+
+    /// <summary>Set when the relying party names the person (the subject of an earlier login); otherwise bound on approval.</summary>
+    public Guid? PersonId { get; set; }
+
+    public required byte[] Digest { get; set; }
+
+    public required string Description { get; set; }
+
+    /// <summary>0 pending, 1 signed, 2 refused, 3 expired.</summary>
+    public int Status { get; set; }
+
+    public Guid? DeviceLinkId { get; set; }
+
+    /// <summary>CMS SignedData (CAdES-BES, detached).</summary>
+    public byte[]? Cms { get; set; }
+
+    /// <summary>The raw PKCS#1 v1.5 signature.</summary>
+    public byte[]? Signature { get; set; }
+
+    public byte[]? Certificate { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public DateTimeOffset? SignedAt { get; set; }
+}
+
+/// <summary>An e-application (転出届, パスポート申請, …) signed with the phone signing certificate, as submitted.</summary>
+public sealed class EApplicationEntity
+{
+    public Guid Id { get; set; }
+
+    public Guid PersonId { get; set; }
+
+    /// <summary>"moving-out", "moving-in-visit", "passport", "benefit-account", "health-insurance".</summary>
+    public required string Type { get; set; }
+
+    /// <summary>The CMS SignedData as submitted (encapsulated content: the form as JSON).</summary>
+    public required byte[] Cms { get; set; }
+
+    public required string CertificateSerial { get; set; }
+
+    /// <summary>A short summary for the history list (no 基本4情報).</summary>
+    public required string Summary { get; set; }
+
+    public DateTimeOffset SubmittedAt { get; set; }
+
+    /// <summary>"received", "accepted", "returned".</summary>
+    public required string Status { get; set; }
+}

@@ -35,6 +35,16 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
 
     public DbSet<ChallengeEntity> Challenges => Set<ChallengeEntity>();
 
+    public DbSet<SessionEntity> Sessions => Set<SessionEntity>();
+
+    public DbSet<UsageEntity> Usage => Set<UsageEntity>();
+
+    public DbSet<DeviceLinkEntity> DeviceLinks => Set<DeviceLinkEntity>();
+
+    public DbSet<SignTransactionEntity> SignTransactions => Set<SignTransactionEntity>();
+
+    public DbSet<EApplicationEntity> EApplications => Set<EApplicationEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Instants are stored as UTC milliseconds so every provider can compare and order them in SQL.
@@ -145,6 +155,54 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
             e.Property(c => c.Subject).HasMaxLength(128);
             e.HasIndex(c => c.ExpiresAt);
         });
+        modelBuilder.Entity<SessionEntity>(e =>
+        {
+            e.HasKey(x => x.TokenHash);
+            e.Property(x => x.TokenHash).HasMaxLength(64);
+            e.Property(x => x.Audience).HasMaxLength(16);
+            e.Property(x => x.CertificateSerial).HasMaxLength(40);
+            e.Property(x => x.Party).HasMaxLength(128);
+            e.HasIndex(x => x.PersonId);
+            e.HasIndex(x => x.ExpiresAt);
+        });
+        modelBuilder.Entity<UsageEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Kind).HasMaxLength(32);
+            e.Property(x => x.CertificateSerial).HasMaxLength(40);
+            e.Property(x => x.Party).HasMaxLength(128);
+            e.Property(x => x.Detail).HasMaxLength(256);
+            e.HasIndex(x => new { x.PersonId, x.Id });
+        });
+        modelBuilder.Entity<DeviceLinkEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Code).HasMaxLength(16);
+            e.HasIndex(x => x.Code);
+            e.Property(x => x.Purpose).HasMaxLength(32);
+            e.Property(x => x.CertificateSerial).HasMaxLength(40);
+            e.HasIndex(x => x.ExpiresAt);
+        });
+        modelBuilder.Entity<SignTransactionEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.ClientId).HasMaxLength(128);
+            e.Property(x => x.Description).HasMaxLength(512);
+            e.HasIndex(x => x.DeviceLinkId);
+            e.HasIndex(x => x.PersonId);
+        });
+        modelBuilder.Entity<EApplicationEntity>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Type).HasMaxLength(32);
+            e.Property(x => x.CertificateSerial).HasMaxLength(40);
+            e.Property(x => x.Summary).HasMaxLength(256);
+            e.Property(x => x.Status).HasMaxLength(16);
+            e.HasIndex(x => new { x.PersonId, x.SubmittedAt });
+        });
+
+        // OpenIddict's stores (relying parties as applications, authorizations, scopes, tokens) share the database.
+        modelBuilder.UseOpenIddict();
         modelBuilder.Entity<NotificationEntity>(e =>
         {
             e.HasKey(n => n.Id);

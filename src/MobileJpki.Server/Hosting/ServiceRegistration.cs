@@ -65,6 +65,10 @@ public static class ServiceRegistration
         services.AddSingleton<MobileJpki.Ra.Office.IOfficeStore, OfficeStore>();
         services.AddSingleton<MobileJpki.Ra.Office.MunicipalOffice>();
         services.AddSingleton<PhoneLifecycle>();
+        services.AddSingleton<CertificateAuthenticator>();
+        services.AddSingleton<ISessionStore, SessionStore>();
+        services.AddSingleton<SessionService>();
+        services.AddSingleton<IUsageLog, UsageLogStore>();
         services.AddSingleton<IssuanceWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<IssuanceWorker>());
         services.AddMobileJpkiNotifications(config, pki.DataDirectory);

@@ -57,6 +57,7 @@ public sealed class OcspResponseStore(IDbContextFactory<MjpkiDbContext> contexts
         if (due.Count < query.Max)
         {
             due.AddRange(await missing
+                .OrderBy(c => c.Serial)
                 .Select(c => new Row(c.Serial, c.Kind, c.Status, c.RevokedAt, c.IssuedAt, c.CreatedAt, c.RevocationReason))
                 .Take(query.Max - due.Count)
                 .ToListAsync(ct));
@@ -72,6 +73,7 @@ public sealed class OcspResponseStore(IDbContextFactory<MjpkiDbContext> contexts
                 where (c.Status == (int)CertificateStatus.Revoked && o.CertStatus != (int)OcspCertStatus.Revoked)
                     || (c.Status == (int)CertificateStatus.Suspended && o.CertStatus != (int)OcspCertStatus.OnHold)
                     || ((c.Status == (int)CertificateStatus.Issued || c.Status == (int)CertificateStatus.Active) && o.CertStatus != (int)OcspCertStatus.Good)
+                orderby c.Serial
                 select new Row(c.Serial, c.Kind, c.Status, c.RevokedAt, c.IssuedAt, c.CreatedAt, c.RevocationReason))
                 .Take(query.Max - due.Count)
                 .ToListAsync(ct));
@@ -138,6 +140,7 @@ public sealed class OcspResponseStore(IDbContextFactory<MjpkiDbContext> contexts
         CancellationToken ct) =>
         (from o in db.OcspResponses.AsNoTracking().Where(which)
          join c in live on o.Serial equals c.Serial
+         orderby o.NextUpdate
          select new Row(c.Serial, c.Kind, c.Status, c.RevokedAt, c.IssuedAt, c.CreatedAt, c.RevocationReason))
         .Take(max)
         .ToListAsync(ct);

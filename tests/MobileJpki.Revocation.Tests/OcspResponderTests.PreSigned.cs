@@ -51,6 +51,16 @@ public sealed partial class OcspResponderTests
     }
 
     [Fact]
+    public async Task Replica_EmptyTablePolledRepeatedly_ReadsNothingAndKeepsPolling()
+    {
+        // A fresh installation: no response signed yet, and the replica polls every half second.
+        var replica = new OcspReplica([_auth.Issuer], _options, _time);
+
+        Assert.Equal(0, await replica.PollAsync(new FakeOcspStore(), CancellationToken.None));
+        Assert.Equal(0, await replica.PollAsync(new FakeOcspStore(), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Replica_OtherNodesRows_PolledAndServedSameBytes()
     {
         _store.Due.Add(new OcspDue(Hierarchy.Auth, SupersededSerial, CertificateStatusInfo.RevokedFor(RevokedAt, RevocationReasons.KeyCompromise)));

@@ -124,9 +124,10 @@ public sealed class OcspReplica
     public async Task<int> PollAsync(IOcspResponseStore store, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var since = _watermark is { } w ? w - _options.OcspReplicaOverlap : DateTimeOffset.MinValue;
+        // The floor is the Unix epoch, not MinValue: the watermark of an empty table minus the overlap must stay a valid instant.
+        var since = _watermark is { } w && w - DateTimeOffset.UnixEpoch > _options.OcspReplicaOverlap ? w - _options.OcspReplicaOverlap : DateTimeOffset.UnixEpoch;
         var total = 0;
-        var newest = _watermark ?? DateTimeOffset.MinValue;
+        var newest = _watermark ?? DateTimeOffset.UnixEpoch;
         while (true)
         {
             var rows = await store.ReadUpdatedSinceAsync(since, _options.OcspPollBatch, ct);

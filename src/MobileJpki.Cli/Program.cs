@@ -12,6 +12,10 @@ CaCommands.Add(root);
 OfficeCommands.Add(root);
 OperatorCommands.Add(root);
 AuditCommands.Add(root);
+RpCommands.Add(root);
+AppApproveCommands.Add(root);
+PortalCommands.Add(root);
+EApplicationCommands.Add(root);
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
 {

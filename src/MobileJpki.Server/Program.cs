@@ -23,6 +23,12 @@ LifecycleEndpoints.Map(app);
 NotificationEndpoints.Map(app);
 HotlineEndpoints.Map(app);
 AuditEndpoints.Map(app);
+MobileJpki.Server.Oidc.OidcEndpoints.Map(app);
+PortalEndpoints.Map(app);
+KioskEndpoints.Map(app);
+HospitalEndpoints.Map(app);
+EApplicationEndpoints.Map(app);
+MyPageEndpoints.Map(app);
 if (app.Services.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
 {
     SandboxEndpoints.Map(app);

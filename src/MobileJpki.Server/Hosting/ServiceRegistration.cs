@@ -69,11 +69,15 @@ public static class ServiceRegistration
         services.AddSingleton<ISessionStore, SessionStore>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<IUsageLog, UsageLogStore>();
+        services.AddSingleton<IEApplicationStore, EApplicationStore>();
+        services.AddSingleton<EApplicationService>();
         services.AddSingleton<IssuanceWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<IssuanceWorker>());
         services.AddMobileJpkiNotifications(config, pki.DataDirectory);
         services.AddMobileJpkiRevocation(config);
         services.AddMobileJpkiHotline(config);
+        MobileJpki.Server.Oidc.OidcRegistration.AddMobileJpkiOidc(services, config, pki.DataDirectory);
+        services.AddMobileJpkiPortal(config, pki.DataDirectory);
         return services;
     }
 

@@ -1,0 +1,29 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MobileJpki.Core;
+using MobileJpki.Ra;
+
+namespace MobileJpki.Server.Tests;
+
+/// <summary>An oversized e-application is refused by Kestrel's per-endpoint limit (48 KiB) with 413, before anything is parsed or stored.</summary>
+public sealed class EApplicationBodyLimitTests(KestrelMjpkiServer server) : IClassFixture<KestrelMjpkiServer>
+{
+    [Fact]
+    public async Task Submit_BodyOver48KiB_413BodyTooLargeNothingStored()
+    {
+        var personId = Guid.NewGuid();
+        var who = new AuthenticatedCertificate(personId, "00aa", CertificateKind.PhoneAuth, [0x30], server.Clock.GetUtcNow().AddYears(1));
+        var (token, _) = await server.Services.GetRequiredService<SessionService>().OpenAsync(who, SessionAudiences.Portal, null, TimeSpan.FromMinutes(30), CancellationToken.None);
+        var json = "{\"type\":\"passport\",\"cms\":\"" + new string('A', 60 * 1024) + "\"}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/portal/e-applications") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await server.Client.SendAsync(request);
+
+        await Problem.AssertAsync(response, 413, "body-too-large");
+        await using var db = server.OpenDb();
+        Assert.Equal(0, await db.EApplications.CountAsync(a => a.PersonId == personId));
+    }
+}

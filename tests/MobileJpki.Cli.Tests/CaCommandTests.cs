@@ -98,7 +98,22 @@ public sealed class CaCommandTests : IDisposable
             await File.WriteAllTextAsync(certPem, PemEncoding.WriteString("CERTIFICATE", Convert.FromBase64String(card.AuthCertificate)));
             Mjpki.AssertSuccess(await RunAsync("/usr/bin/openssl", ["ocsp", "-issuer", caPem, "-cert", certPem, "-no_nonce", "-reqout", requestDer]));
             var ocspRequest = await File.ReadAllBytesAsync(requestDer);
+
+            // The first answer may be signed for the request; the refresher pre-signs within a second. Wait until the
+            // answer is the stored one (the same bytes twice, more than a second apart: an answer signed per request
+            // would carry a later thisUpdate), which is what must outlive the HSM.
             var before = await PostOcspAsync(http, ocspRequest);
+            for (var i = 0; i < 20; i++)
+            {
+                await Task.Delay(1100);
+                var again = await PostOcspAsync(http, ocspRequest);
+                if (again.AsSpan().SequenceEqual(before))
+                {
+                    break;
+                }
+
+                before = again;
+            }
 
             // The HSM goes away (SoftHSM notices its token directory is gone).
             Directory.Move(tokenDirectory, parked);

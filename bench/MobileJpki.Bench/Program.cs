@@ -19,5 +19,11 @@ if (args.Length > 0 && args[0] == "crl")
     return CrlBenchmark.Run(args[1..]);
 }
 
+// `login` measures portal logins per second over loopback next to a Kestrel hello-world (docs/benchmarks.md).
+if (args.Length > 0 && args[0] == "login")
+{
+    return await LoginBenchmark.RunAsync(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(EnrollmentThroughput).Assembly).Run(args);
 return 0;

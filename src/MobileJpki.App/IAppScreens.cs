@@ -17,7 +17,10 @@ public interface IAppScreens
 }
 
 /// <summary>An app-level failure with a message for the person (Japanese first, English beside it).</summary>
-public sealed class AppException(string code, string message) : Exception(message)
+public sealed class AppException(string code, string message, int? httpStatus = null) : Exception(message)
 {
     public string Code { get; } = code;
+
+    /// <summary>The HTTP status of the server's refusal, when the failure is one.</summary>
+    public int? HttpStatus { get; } = httpStatus;
 }

@@ -55,7 +55,8 @@ public sealed partial class ServerApi(HttpClient http)
         return await response.Content.ReadAsByteArrayAsync(ct);
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? bearer, CancellationToken ct)
+    /// <summary>Sends a JSON request (with an optional bearer token) and reads the JSON answer; refusals become <see cref="AppException"/>.</summary>
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? bearer, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
@@ -116,7 +117,7 @@ public sealed partial class ServerApi(HttpClient http)
                 // Not problem+json; the status line is all we can say.
             }
 
-            throw new AppException(code, title);
+            throw new AppException(code, title, (int)response.StatusCode);
         }
     }
 }

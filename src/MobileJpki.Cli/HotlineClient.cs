@@ -11,6 +11,8 @@ namespace MobileJpki.Cli;
 /// <summary>The hotline console's and audit log's HTTP API; problem+json answers become <see cref="AppException"/>.</summary>
 internal sealed class HotlineClient(HttpClient http, string? token) : IDisposable
 {
+    private readonly ServerApi api = new(http);
+
     public static HotlineClient Create(string server, string? token) => new(ServerApi.CreateHttpClient(server), token);
 
     public Task<OperatorSessionView> SignInAsync(string name, string password, CancellationToken ct) =>
@@ -47,53 +49,13 @@ internal sealed class HotlineClient(HttpClient http, string? token) : IDisposabl
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body, body.GetType(), options: ProtocolJson.Options);
-        }
-
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, ct);
+            return await api.SendAsync<T>(method, path, body, token, ct);
         }
-        catch (HttpRequestException ex)
+        catch (AppException e) when (e.HttpStatus == (int)HttpStatusCode.Unauthorized)
         {
-            throw new AppException("server-unreachable", $"サーバーに接続できません / Cannot reach the server at {http.BaseAddress}: {ex.Message}");
-        }
-
-        using (response)
-        {
-            if (response.StatusCode == HttpStatusCode.NoContent)
-            {
-                return default!;
-            }
-
-            if (response.IsSuccessStatusCode)
-            {
-                return (await response.Content.ReadFromJsonAsync<T>(ProtocolJson.Options, ct))!;
-            }
-
-            var title = $"HTTP {(int)response.StatusCode}";
-            var code = "http-" + (int)response.StatusCode;
-            try
-            {
-                var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-                title = problem.TryGetProperty("title", out var t) && t.GetString() is { } s ? s : title;
-                code = problem.TryGetProperty("code", out var c) && c.GetString() is { } cs ? cs : code;
-            }
-            catch (JsonException)
-            {
-                // Not problem+json; the status line is all we can say.
-            }
-
-            throw new AppException(code, response.StatusCode == HttpStatusCode.Unauthorized ? title + " (mjpki operator login)" : title);
+            throw new AppException(e.Code, e.Message + " (mjpki operator login)", e.HttpStatus);
         }
     }
 }

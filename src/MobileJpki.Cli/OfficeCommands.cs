@@ -160,47 +160,8 @@ internal static class OfficeCommands
     private static async Task<OfficeEventResponse> SendAsync(string server, string action, object body, CancellationToken ct)
     {
         using var http = ServerApi.CreateHttpClient(server);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/office/{action}")
-        {
-            Content = JsonContent.Create(body, body.GetType(), options: ProtocolJson.Options),
-        };
-        if (Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } key)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await http.SendAsync(request, ct);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new AppException("server-unreachable", $"サーバーに接続できません / Cannot reach the server at {server}: {ex.Message}");
-        }
-
-        using (response)
-        {
-            if (response.IsSuccessStatusCode)
-            {
-                return await response.Content.ReadFromJsonAsync<OfficeEventResponse>(ProtocolJson.Options, ct)
-                    ?? throw new AppException("bad-response", "The server's answer was empty.");
-            }
-
-            var title = $"HTTP {(int)response.StatusCode}";
-            var code = "http-" + (int)response.StatusCode;
-            try
-            {
-                var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-                title = problem.TryGetProperty("title", out var t) && t.GetString() is { } s ? s : title;
-                code = problem.TryGetProperty("code", out var c) && c.GetString() is { } cs ? cs : code;
-            }
-            catch (JsonException)
-            {
-                // Not problem+json; the status line is all we can say.
-            }
-
-            throw new AppException(code, title);
-        }
+        var key = Environment.GetEnvironmentVariable(ApiKeyVariable);
+        return await new ServerApi(http).SendAsync<OfficeEventResponse>(HttpMethod.Post, $"/api/v1/office/{action}", body, string.IsNullOrEmpty(key) ? null : key, ct)
+            ?? throw new AppException("bad-response", "The server's answer was empty.");
     }
 }

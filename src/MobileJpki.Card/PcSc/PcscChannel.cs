@@ -77,7 +77,8 @@ public sealed class PcscChannel : IApduChannel, IDisposable
             }
             catch (PcscException e) when (e.IsTransient && time.GetTimestamp() < deadline)
             {
-                Thread.Sleep(TimeSpan.FromMilliseconds(250));
+                // The same clock as the deadline, so a test clock drives both.
+                Task.Delay(TimeSpan.FromMilliseconds(250), time).GetAwaiter().GetResult();
             }
         }
     }

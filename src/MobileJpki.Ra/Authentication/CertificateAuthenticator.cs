@@ -7,7 +7,7 @@ using MobileJpki.Pki;
 namespace MobileJpki.Ra;
 
 /// <summary>Who proved possession of an auth (or signing) key: the person, the certificate, its kind.</summary>
-public sealed record AuthenticatedCertificate(Guid PersonId, string Serial, CertificateKind Kind, byte[] Der, DateTimeOffset NotAfter);
+public sealed record AuthenticatedCertificate(Guid PersonId, string Serial, CertificateKind Kind, byte[] Der, DateTimeOffset NotAfter, string? PhoneId = null);
 
 /// <summary>
 /// Checks a signature made with a JPKI key (in the phone's SE or on the card) for login, approval and relying
@@ -60,7 +60,7 @@ public sealed class CertificateAuthenticator(IRaStore store, ICertificateAuthori
             throw NotAccepted();
         }
 
-        return new AuthenticatedCertificate(record.PersonId, record.Serial, record.Kind, record.Der, record.NotAfter);
+        return new AuthenticatedCertificate(record.PersonId, record.Serial, record.Kind, record.Der, record.NotAfter, record.PhoneId);
     }
 
     private RSA CaKey(Hierarchy hierarchy) => _caKeys.GetOrAdd(hierarchy, h => ca.CaCertificate(h).GetRSAPublicKey()!);

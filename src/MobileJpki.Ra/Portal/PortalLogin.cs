@@ -37,7 +37,6 @@ public sealed record LoginContext(string Audience, string Party, string Subject,
 /// </summary>
 public sealed partial class PortalLogin(
     ILifecycleStore challenges,
-    IRaStore raStore,
     CertificateAuthenticator authenticator,
     SessionService sessions,
     IUsageLog usage,
@@ -93,7 +92,7 @@ public sealed partial class PortalLogin(
         var who = await authenticator.VerifyAsync(certificate, message, signature, context.AllowedKinds, ct);
 
         // Step 3: a phone logs in with its own auth certificate only (not with a key of another phone it relays for).
-        if (context.PhoneId is not null && (await raStore.GetCertificateAsync(who.Serial, ct))?.PhoneId != context.PhoneId)
+        if (context.PhoneId is not null && who.PhoneId != context.PhoneId)
         {
             throw new MjpkiException(ErrorKind.Unauthorized, "signature-not-accepted", "署名または電子証明書を確認できませんでした / The signature or the certificate was not accepted.");
         }

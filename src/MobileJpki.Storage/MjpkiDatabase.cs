@@ -23,9 +23,12 @@ public enum StorageProvider
 /// </summary>
 public static class MjpkiDatabase
 {
-    /// <summary>The connect timeout (seconds) used for PostgreSQL unless the connection string sets one, so a down
-    /// database answers 503 quickly instead of holding requests for Npgsql's default 15 s.</summary>
-    public const int DefaultPostgresConnectTimeoutSeconds = 3;
+    /// <summary>
+    /// How long (seconds) a PostgreSQL request waits for a connection unless the connection string sets <c>Timeout</c>.
+    /// Npgsql spends this one budget both on connecting and on waiting for a free pooled connection, so it must cover a
+    /// burst that keeps the pool busy (a short queue is not an outage); a database that is down refuses at once anyway.
+    /// </summary>
+    public const int DefaultPostgresConnectTimeoutSeconds = 15;
 
     /// <summary>"Sqlite", "Postgres" (or "PostgreSQL"), any case.</summary>
     public static bool TryParseProvider(string? name, out StorageProvider provider)

@@ -14,8 +14,8 @@ public sealed class StorageOptions
 
     /// <summary>
     /// Default: a file under ./data. For Postgres an Npgsql connection string
-    /// (<c>Host=…;Port=5432;Username=…;Password=…;Database=mjpki</c>); unless it sets <c>Timeout</c>, connecting
-    /// gives up after <see cref="MjpkiDatabase.DefaultPostgresConnectTimeoutSeconds"/> s so a down database answers 503 fast.
+    /// (<c>Host=…;Port=5432;Username=…;Password=…;Database=mjpki</c>); unless it sets <c>Timeout</c>, a request waits
+    /// up to <see cref="MjpkiDatabase.DefaultPostgresConnectTimeoutSeconds"/> s for a connection (connecting or pooled).
     /// </summary>
     public string ConnectionString { get; set; } = "Data Source=./data/mjpki.db";
 

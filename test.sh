@@ -44,6 +44,8 @@ for s in "${services[@]}"; do
 done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Browser tests keep their screenshots here (a CI artifact).
+export MJPKI_TEST_ARTIFACTS="$run_dir/artifacts"
 fail_build() { echo "$1"; echo "0 passed, 1 failed"; exit 1; }
 dotnet restore MobileJpki.slnx || fail_build "restore failed"
 dotnet build MobileJpki.slnx -c Release --no-restore -nologo -clp:ErrorsOnly || fail_build "build failed"

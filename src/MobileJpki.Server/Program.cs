@@ -1,11 +1,14 @@
 using Microsoft.Extensions.Options;
 using MobileJpki.Core.Protocol;
 using MobileJpki.Server.Endpoints;
+using MobileJpki.Pki;
 using MobileJpki.Server.Hosting;
+using MobileJpki.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddMobileJpki(builder.Configuration);
 builder.Services.AddMobileJpkiTelemetry(builder.Configuration);
+builder.Services.AddMobileJpkiWeb(builder.Configuration.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions());
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
 
 var app = builder.Build();
@@ -34,6 +37,7 @@ if (app.Services.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
     SandboxEndpoints.Map(app);
 }
 
+app.MapMobileJpkiWeb();
 app.MapMobileJpkiTelemetry();
 app.MapGet("/api/v1/time", (TimeProvider time) => Results.Json(new ServerTime(time.GetUtcNow())))
     .WithTags("Portal app")

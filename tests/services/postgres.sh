@@ -1,5 +1,5 @@
 # A private PostgreSQL cluster on loopback for the storage, end-to-end and multi-node tests: Debian's postgresql,
-# started by hand (no systemd; initdb refuses root, so as root it runs as the postgres user — /work/shared/RECIPES.md).
+# started by hand (no systemd; initdb refuses root, so as root it runs as the postgres user).
 # Exports:
 #   MJPKI_TEST_POSTGRES  Npgsql connection string of the cluster's maintenance database, as superuser
 #                        (Host=127.0.0.1;Port=…;Username=postgres;Database=postgres). Each test creates its own

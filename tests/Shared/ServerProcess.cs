@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Data.Sqlite;
 
-namespace MobileJpki.Cli.Tests;
+namespace MobileJpki.Tests.Shared;
 
 /// <summary>
 /// The real server as a child process (the Server dll and its appsettings.json in this test's output), on a free
@@ -187,71 +187,3 @@ public sealed class ServerProcess : IAsyncLifetime
     }
 }
 
-/// <summary>What one run of <c>mjpki</c> did.</summary>
-public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
-{
-    public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
-}
-
-/// <summary>Runs the real CLI: <c>dotnet mjpki.dll …</c> with stdin closed and both streams captured.</summary>
-public static class Mjpki
-{
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
-
-    public static async Task<CliResult> RunAsync(string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        start.ArgumentList.Add(Path.Combine(ServerProcess.BinDirectory, "mjpki.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start mjpki");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            throw new Xunit.Sdk.XunitException($"mjpki {string.Join(' ', args)} did not finish in {Timeout}:\n{await stdout}\n{await stderr}");
-        }
-
-        return new CliResult(process.ExitCode, await stdout, await stderr);
-    }
-
-    /// <summary>A failure as the contract says: non-zero exit, one line on stderr starting "mjpki:", no stack trace.</summary>
-    public static string AssertOneLineFailure(CliResult result)
-    {
-        Assert.True(result.ExitCode != 0, result.ToString());
-        var line = Assert.Single(result.StderrLines);
-        Assert.StartsWith("mjpki:", line, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("Exception", result.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", result.Stdout, StringComparison.Ordinal);
-        return line;
-    }
-
-    public static void AssertSuccess(CliResult result)
-    {
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.True(result.Stderr.Trim().Length == 0, result.ToString());
-    }
-}

@@ -40,6 +40,7 @@ public static class WebUi
         services.AddScoped<UiText>();
         services.AddHttpClient(SimulatorApi.ClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
         services.AddSingleton<SimulatorApi>();
+        services.AddSingleton<Simulator.SimulatorDevices>();
         return services;
     }
 

@@ -28,7 +28,7 @@ public abstract class SimulatorPageModel : PageModel
     protected void ShowError(AppException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        Error = error.Message;
+        Error = ErrorText.Describe(error.Code, error.Message);
         ErrorCode = error.Code;
     }
 }

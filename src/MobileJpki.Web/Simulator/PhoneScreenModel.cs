@@ -31,9 +31,11 @@ public abstract class PhoneScreenModel : SimulatorPageModel
     /// <summary>
     /// Runs <paramref name="work"/> with the phone and its portal app under the workspace lock; a phone this browser
     /// does not have sets <see cref="Missing"/> and a 404 status instead. Refusals are shown with <see cref="SimulatorPageModel.ShowError"/>.
+    /// Returns true when the work ran to the end.
     /// </summary>
-    protected async Task WithPhoneAsync(WebScreens screens, Func<VirtualPhone, PortalApp, Task> work, CancellationToken ct)
+    protected async Task<bool> WithPhoneAsync(WebScreens screens, Func<VirtualPhone, PortalApp, Task> work, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(work);
         using var gate = await Workspace.LockAsync(ct);
         Entry = Devices.ListPhones(Workspace).FirstOrDefault(p => p.Id == PhoneId);
         var phone = Entry is null ? null : Devices.OpenPhone(Workspace, PhoneId);
@@ -41,17 +43,25 @@ public abstract class PhoneScreenModel : SimulatorPageModel
         {
             Missing = true;
             Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
+            return false;
         }
 
         try
         {
             await work(phone, Devices.App(Workspace, phone, screens));
+            return true;
         }
         catch (AppException e)
         {
+            OnRefused(phone, e);
             ShowError(e);
+            return false;
         }
+    }
+
+    /// <summary>Called with the phone when its app's work was refused, before the refusal is shown.</summary>
+    protected virtual void OnRefused(VirtualPhone phone, AppException error)
+    {
     }
 
     /// <summary>The server's view of the phone, or null when the app on it has not applied yet.</summary>

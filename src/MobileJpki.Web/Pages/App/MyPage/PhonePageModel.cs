@@ -14,27 +14,14 @@ namespace MobileJpki.Web.Pages.App.MyPage;
 /// Base of the My Page, lifecycle and portal pages: the phone named in the URL, opened from this browser's workspace
 /// only (anything else is "not found"), the portal app on it, and the portal session the app keeps in its storage.
 /// </summary>
-public abstract class PhonePageModel : SimulatorPageModel
+public abstract class PhonePageModel : PhoneScreenModel
 {
     /// <summary>The app-storage keys of the portal session (the app's own data, like its device secret).</summary>
     private const string SessionKey = "portalSession";
     private const string SessionExpiresKey = "portalSessionExpires";
 
-    /// <summary>The phone id from the route (16 hex digits; checked before it becomes a file name).</summary>
-    [BindProperty(SupportsGet = true, Name = "phoneId")]
-    public string? PhoneId { get; set; }
-
-    /// <summary>True when this browser has no phone of that id: the page shows a not-found message and nothing else.</summary>
-    public bool Missing { get; private set; }
-
-    /// <summary>The phone's list entry (model name), when found.</summary>
-    public PhoneEntry? Entry { get; private set; }
-
     /// <summary>What the app showed during the request (titles and bodies), for the result screen.</summary>
     public WebScreens Screens { get; } = new();
-
-    /// <summary>The simulator's device store.</summary>
-    protected SimulatorDevices Devices => HttpContext.RequestServices.GetRequiredService<SimulatorDevices>();
 
     /// <summary>This browser's cards, for the "hold your card to the phone" choice.</summary>
     public IReadOnlyList<CardEntry> Cards => Devices.ListCards(Workspace);
@@ -46,32 +33,19 @@ public abstract class PhonePageModel : SimulatorPageModel
     /// Opens the phone under the workspace lock and runs <paramref name="work"/> with the portal app on it; a refusal
     /// is recorded for the page. Returns false when the phone is not this browser's or the work was refused.
     /// </summary>
-    protected async Task<bool> WithAppAsync(Func<PortalApp, VirtualPhone, Task> work, CancellationToken ct)
+    protected Task<bool> WithAppAsync(Func<PortalApp, VirtualPhone, Task> work, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(work);
-        using var _ = await Workspace.LockAsync(ct);
-        var phone = Devices.OpenPhone(Workspace, PhoneId);
-        if (phone is null)
-        {
-            SetMissing();
-            return false;
-        }
+        return WithPhoneAsync(Screens, (phone, app) => work(app, phone), ct);
+    }
 
-        Entry = Devices.ListPhones(Workspace).FirstOrDefault(p => p.Id == PhoneId);
-        try
+    /// <summary>A session the server no longer accepts is forgotten, so the page offers to log in again.</summary>
+    protected override void OnRefused(VirtualPhone phone, AppException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.Code == "session-invalid")
         {
-            await work(Devices.App(Workspace, phone, Screens), phone);
-            return true;
-        }
-        catch (AppException e)
-        {
-            if (e.Code == "session-invalid")
-            {
-                ClearSession(phone);
-            }
-
-            ShowError(e);
-            return false;
+            ClearSession(phone);
         }
     }
 
@@ -118,10 +92,4 @@ public abstract class PhonePageModel : SimulatorPageModel
     public static string Jst(DateTimeOffset at) => at.ToOffset(TimeSpan.FromHours(9)).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     private void Save(VirtualPhone phone) => phone.Save(Path.Combine(Workspace.PhonesDirectory, phone.PhoneId + ".json"));
-
-    private void SetMissing()
-    {
-        Missing = true;
-        Response.StatusCode = StatusCodes.Status404NotFound;
-    }
 }

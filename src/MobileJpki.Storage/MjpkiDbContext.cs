@@ -45,6 +45,8 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
 
     public DbSet<EApplicationEntity> EApplications => Set<EApplicationEntity>();
 
+    public DbSet<ServiceKeyEntity> ServiceKeys => Set<ServiceKeyEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Instants are stored as UTC milliseconds so every provider can compare and order them in SQL.
@@ -154,6 +156,11 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
             e.Property(c => c.Purpose).HasMaxLength(32);
             e.Property(c => c.Subject).HasMaxLength(128);
             e.HasIndex(c => c.ExpiresAt);
+        });
+        modelBuilder.Entity<ServiceKeyEntity>(e =>
+        {
+            e.HasKey(k => k.Name);
+            e.Property(k => k.Name).HasMaxLength(64);
         });
         modelBuilder.Entity<SessionEntity>(e =>
         {

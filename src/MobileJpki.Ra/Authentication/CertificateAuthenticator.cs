@@ -18,7 +18,14 @@ public sealed record AuthenticatedCertificate(Guid PersonId, string Serial, Cert
 /// <remarks>Errors never name the person: a wrong signature and a certificate we do not know both say "not accepted".</remarks>
 public sealed class CertificateAuthenticator(IRaStore store, ICertificateAuthority ca, TimeProvider time)
 {
+    /// <summary>Enough for every certificate that logs in within a while; past it the cache starts again.</summary>
+    private const int MaxCachedKeys = 50_000;
+
     private readonly ConcurrentDictionary<Hierarchy, RSA> _caKeys = new();
+
+    // Certificates are immutable: once these exact bytes were found signed by our CA, their key is kept imported
+    // (parsing and importing cost more than the RSA verification itself). Status is still read on every use.
+    private readonly ConcurrentDictionary<string, CheckedKey> _keys = new(StringComparer.Ordinal);
 
     public async Task<AuthenticatedCertificate> VerifyAsync(byte[] certificateDer, ReadOnlyMemory<byte> data, byte[] signature, IReadOnlyCollection<CertificateKind> allowedKinds, CancellationToken ct)
     {
@@ -30,7 +37,7 @@ public sealed class CertificateAuthenticator(IRaStore store, ICertificateAuthori
 
         var record = await store.GetCertificateAsync(cert.SerialNumberHex, ct);
         if (record?.Der is null || !record.Der.AsSpan().SequenceEqual(certificateDer) || !allowedKinds.Contains(record.Kind)
-            || !cert.IsSignedBy(CaKey(record.Kind.HierarchyOf())))
+            || CheckedKeyOf(record.Serial, certificateDer, cert, record.Kind.HierarchyOf()) is not { } key)
         {
             throw NotAccepted();
         }
@@ -54,8 +61,7 @@ public sealed class CertificateAuthenticator(IRaStore store, ICertificateAuthori
             throw new MjpkiException(ErrorKind.Forbidden, "certificate-expired", "この電子証明書は有効期限が切れています / This certificate has expired.");
         }
 
-        using var key = cert.ImportPublicKey() as RSA;
-        if (key is null || !key.VerifyData(data.Span, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        if (!key.VerifyData(data.Span, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
         {
             throw NotAccepted();
         }
@@ -63,7 +69,32 @@ public sealed class CertificateAuthenticator(IRaStore store, ICertificateAuthori
         return new AuthenticatedCertificate(record.PersonId, record.Serial, record.Kind, record.Der, record.NotAfter, record.PhoneId);
     }
 
+    /// <summary>The certificate's RSA key once its bytes are known signed by our CA of that hierarchy; null otherwise.</summary>
+    private RSA? CheckedKeyOf(string serial, byte[] der, DerCertificate cert, Hierarchy hierarchy)
+    {
+        if (_keys.TryGetValue(serial, out var known) && known.Der.AsSpan().SequenceEqual(der))
+        {
+            return known.Key;
+        }
+
+        if (!cert.IsSignedBy(CaKey(hierarchy)) || cert.ImportPublicKey() is not RSA key)
+        {
+            return null;
+        }
+
+        if (_keys.Count >= MaxCachedKeys)
+        {
+            // Dropped keys may still be in use by another request: the GC disposes of them.
+            _keys.Clear();
+        }
+
+        _keys[serial] = new CheckedKey((byte[])der.Clone(), key);
+        return key;
+    }
+
     private RSA CaKey(Hierarchy hierarchy) => _caKeys.GetOrAdd(hierarchy, h => ca.CaCertificate(h).GetRSAPublicKey()!);
+
+    private sealed record CheckedKey(byte[] Der, RSA Key);
 
     private static MjpkiException NotAccepted() =>
         new(ErrorKind.Unauthorized, "signature-not-accepted", "署名または電子証明書を確認できませんでした / The signature or the certificate was not accepted.");

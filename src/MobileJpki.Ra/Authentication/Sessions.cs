@@ -40,8 +40,16 @@ public sealed class SessionService(ISessionStore store, TimeProvider time)
     /// <summary>Opens a session for the authenticated certificate; returns the bearer token (shown once) and the record.</summary>
     public async Task<(string Token, SessionRecord Session)> OpenAsync(AuthenticatedCertificate who, string audience, string? party, TimeSpan lifetime, CancellationToken ct)
     {
+        var (token, session) = Prepare(who, audience, party, lifetime, time.GetUtcNow());
+        await store.AddAsync(session, ct);
+        return (token, session);
+    }
+
+    /// <summary>A new session's token and record, not stored yet (a login stores it in the same commit as its challenge).</summary>
+    public static (string Token, SessionRecord Session) Prepare(AuthenticatedCertificate who, string audience, string? party, TimeSpan lifetime, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(who);
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var now = time.GetUtcNow();
         var expires = now + lifetime;
 
         // A session never outlives the certificate that opened it.
@@ -50,9 +58,7 @@ public sealed class SessionService(ISessionStore store, TimeProvider time)
             expires = who.NotAfter;
         }
 
-        var session = new SessionRecord(HashToken(token), audience, who.PersonId, who.Serial, who.Kind, party, now, expires, null);
-        await store.AddAsync(session, ct);
-        return (token, session);
+        return (token, new SessionRecord(HashToken(token), audience, who.PersonId, who.Serial, who.Kind, party, now, expires, null));
     }
 
     /// <summary>The live session of this token for this audience, or 401 "session-invalid" (one answer for unknown, expired, ended and other-audience tokens).</summary>

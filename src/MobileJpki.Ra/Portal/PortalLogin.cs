@@ -31,60 +31,61 @@ public sealed record LoginContext(string Audience, string Party, string Subject,
 
 /// <summary>
 /// Login with an auth certificate (docs/relying-parties.md, "Portal, kiosk and hospital"): a single-use, short-lived
-/// challenge handed to one subject; the auth key signs <see cref="LoginMessage.SignedBytes"/> (purpose, audience,
-/// terminal, origin, challenge); the certificate is checked by <see cref="CertificateAuthenticator"/>; the challenge is
-/// used up; a session of that audience opens; the use is recorded in the person's usage log.
+/// challenge handed to one subject (self-contained and MAC-ed, see <see cref="LoginChallenges"/>: making one writes
+/// nothing); the auth key signs <see cref="LoginMessage.SignedBytes"/> (purpose, audience, terminal, origin,
+/// challenge); the certificate is checked by <see cref="CertificateAuthenticator"/>; then the used challenge, the
+/// session and the person's usage row are committed together (one group commit for all logins in flight).
 /// </summary>
 public sealed partial class PortalLogin(
     ILifecycleStore challenges,
+    LoginChallenges codec,
+    ILoginWriter writer,
     CertificateAuthenticator authenticator,
     SessionService sessions,
-    IUsageLog usage,
     PortalOptions options,
     TimeProvider time,
     ILogger<PortalLogin> logger)
 {
     private const int MaxChallengeChars = 64;
 
-    /// <summary>Step 1: a fresh challenge for this subject and audience.</summary>
+    /// <summary>Step 1: a fresh challenge for this subject and audience (no database write).</summary>
     public async Task<LoginChallengeView> CreateChallengeAsync(LoginContext context, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var challenge = new ChallengeRecord(Base64Url(RandomNumberGenerator.GetBytes(32)), context.ChallengePurpose, context.Subject, now, now + options.ChallengeLifetime, null);
-        await challenges.CreateChallengeAsync(challenge, ct);
-        return new LoginChallengeView(challenge.Id, challenge.ExpiresAt, context.Audience, context.Party);
+        // Millisecond precision: the id carries the expiry as Unix milliseconds.
+        var expires = DateTimeOffset.FromUnixTimeMilliseconds((time.GetUtcNow() + options.ChallengeLifetime).ToUnixTimeMilliseconds());
+        var id = await codec.IssueAsync(context.ChallengePurpose, context.Subject, expires, ct);
+        return new LoginChallengeView(id, expires, context.Audience, context.Party);
     }
 
     /// <summary>
-    /// Step 2: the answer. Refused, using nothing up, unless the challenge is this subject's, of this purpose, unused and
-    /// unexpired, and the signature over the login message for <paramref name="origin"/> verifies with an allowed auth
-    /// certificate of ours that is valid and active now (and, for a phone login, is this phone's). Then the challenge is
-    /// used up (of two racing answers one wins), a session opens and the login is recorded.
+    /// Step 2: the answer. Refused, using nothing up, unless the challenge is ours, this subject's, of this purpose,
+    /// unused and unexpired, and the signature over the login message for <paramref name="origin"/> verifies with an
+    /// allowed auth certificate of ours that is valid and active now (and, for a phone login, is this phone's). Then the
+    /// used challenge, the session and the usage row are committed together (of two racing answers one wins).
     /// </summary>
     public async Task<(SessionView View, SessionRecord Session)> LoginAsync(LoginContext context, string origin, string? challengeId, byte[] certificate, byte[] signature, CancellationToken ct)
     {
         var now = time.GetUtcNow();
 
-        // Step 1: the challenge (read only: a refusal uses nothing up). Unknown and another subject's look the same.
+        // Step 1: the challenge (nothing is used up by a refusal). Malformed, altered, forged and another subject's or
+        // purpose's all look the same; a replay this node has seen is refused before any further work.
         if (string.IsNullOrEmpty(challengeId) || challengeId.Length > MaxChallengeChars)
         {
             throw BadChallenge();
         }
 
-        var challenge = await challenges.GetChallengeAsync(challengeId, ct);
-        if (challenge is null || challenge.Purpose != context.ChallengePurpose || challenge.Subject != context.Subject)
-        {
-            throw BadChallenge();
-        }
-
-        if (challenge.UsedAt is not null)
+        var expiresAt = await codec.OpenAsync(challengeId, context.ChallengePurpose, context.Subject, ct) ?? throw BadChallenge();
+        if (codec.IsUsedHere(challengeId))
         {
             throw ChallengeUsed();
         }
 
-        if (challenge.ExpiresAt <= now)
+        if (expiresAt <= now)
         {
-            throw new MjpkiException(ErrorKind.BadRequest, "challenge-expired", "ログインの有効期限が切れました。もう一度やり直してください / The login challenge has expired; start again.");
+            // A used challenge stays "used" after it expires, as long as its record is kept (another node may have used it).
+            throw (await challenges.GetChallengeAsync(challengeId, ct))?.UsedAt is not null
+                ? ChallengeUsed()
+                : new MjpkiException(ErrorKind.BadRequest, "challenge-expired", "ログインの有効期限が切れました。もう一度やり直してください / The login challenge has expired; start again.");
         }
 
         // Step 2: ours, allowed kind, active, valid now, and the signature over this audience, terminal and origin.
@@ -97,20 +98,21 @@ public sealed partial class PortalLogin(
             throw new MjpkiException(ErrorKind.Unauthorized, "signature-not-accepted", "署名または電子証明書を確認できませんでした / The signature or the certificate was not accepted.");
         }
 
-        // Step 4: use the challenge up.
-        if (!await challenges.UseChallengeAsync(challengeId, context.ChallengePurpose, context.Subject, now, ct))
+        // Step 4: one commit for the used challenge (unique: the single-use guarantee across nodes), the session and
+        // the person's usage log; answered only once it is durable.
+        var lifetime = context.Audience == SessionAudiences.Portal ? options.SessionLifetime : options.TerminalSessionLifetime;
+        var party = context.Party.Length == 0 ? null : context.Party;
+        var (token, session) = SessionService.Prepare(who, context.Audience, party, lifetime, now);
+        var usage = new UsageRecord(0, who.PersonId, now, context.Audience switch { SessionAudiences.Kiosk => UsageKinds.Kiosk, SessionAudiences.Hospital => UsageKinds.Hospital, _ => UsageKinds.Login }, who.Serial, party ?? "portal", LoginDetail(context.Audience, who.Kind));
+        var committed = await writer.CommitAsync(new LoginCommit(challengeId, context.ChallengePurpose, context.Subject, expiresAt, now, session, usage), ct);
+        codec.MarkUsed(challengeId, expiresAt);
+        if (!committed)
         {
             throw ChallengeUsed();
         }
 
-        // Step 5: the session, and the person's usage log.
-        var lifetime = context.Audience == SessionAudiences.Portal ? options.SessionLifetime : options.TerminalSessionLifetime;
-        var party = context.Party.Length == 0 ? null : context.Party;
-        var (token, session) = await sessions.OpenAsync(who, context.Audience, party, lifetime, ct);
-        await usage.RecordAsync(
-            new UsageRecord(0, who.PersonId, now, context.Audience switch { SessionAudiences.Kiosk => UsageKinds.Kiosk, SessionAudiences.Hospital => UsageKinds.Hospital, _ => UsageKinds.Login }, who.Serial, party ?? "portal", LoginDetail(context.Audience, who.Kind)),
-            ct);
         LogLoggedIn(logger, who.PersonId, context.Audience, party ?? "portal", who.Kind);
+        LoginTelemetry.LoggedIn(context.Audience, who.Kind);
         return (new SessionView(token, session.Audience, session.Party, session.ExpiresAt), session);
     }
 
@@ -170,8 +172,7 @@ public sealed partial class PortalLogin(
     private static MjpkiException ChallengeUsed() =>
         MjpkiException.Conflict("challenge-used", "このチャレンジは使用済みです。もう一度やり直してください / The challenge was already used; start again.");
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Person {PersonId} logged in to {Audience} {Party} with {Kind}")]
+    // Debug: at thousands of logins a second a line each is the log's main cost; the mjpki.logins counter counts them.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Person {PersonId} logged in to {Audience} {Party} with {Kind}")]
     private static partial void LogLoggedIn(ILogger logger, Guid personId, string audience, string party, CertificateKind kind);
 }

@@ -1,4 +1,5 @@
 using MobileJpki.Ra.Portal;
+using MobileJpki.Storage;
 
 namespace MobileJpki.Server.Hosting;
 
@@ -14,6 +15,9 @@ public static class PortalRegistration
         options.Validate();
         services.AddSingleton(options);
         services.AddSingleton(_ => DocumentSigner.LoadOrCreate(Path.Combine(dataDirectory, "keys", "document-signing.key.pem")));
+        services.AddSingleton<IServiceKeyStore, ServiceKeyStore>();
+        services.AddSingleton<LoginChallenges>();
+        services.AddSingleton<ILoginWriter, LoginBatchWriter>();
         services.AddSingleton<PortalLogin>();
         services.AddSingleton<Kiosk>();
         services.AddSingleton<Hospital>();

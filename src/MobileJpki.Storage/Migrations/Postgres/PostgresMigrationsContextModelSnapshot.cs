@@ -608,6 +608,24 @@ namespace MobileJpki.Storage.Migrations.Postgres
                     b.ToTable("Phones");
                 });
 
+            modelBuilder.Entity("MobileJpki.Storage.ServiceKeyEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ServiceKeys");
+                });
+
             modelBuilder.Entity("MobileJpki.Storage.SessionEntity", b =>
                 {
                     b.Property<string>("TokenHash")

@@ -599,6 +599,24 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                     b.ToTable("Phones");
                 });
 
+            modelBuilder.Entity("MobileJpki.Storage.ServiceKeyEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ServiceKeys");
+                });
+
             modelBuilder.Entity("MobileJpki.Storage.SessionEntity", b =>
                 {
                     b.Property<string>("TokenHash")

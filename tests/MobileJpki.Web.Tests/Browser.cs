@@ -81,9 +81,16 @@ public static class PageChecks
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDirectory, safe + ".png"), FullPage = true });
     }
 
-    /// <summary>Runs axe-core on the page; fails on any serious or critical violation, naming rule and element.</summary>
+    /// <summary>
+    /// Fails when the page is wider than the viewport, or when axe-core finds any serious or critical violation (named
+    /// by rule and element).
+    /// </summary>
     public static async Task AssertAccessibleAsync(IPage page)
     {
+        // Usable at this width: nothing pushes the page sideways (long serials and tables wrap or scroll inside).
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        Assert.True(overflow <= 1, $"{page.Url} is {overflow}px wider than the {page.ViewportSize?.Width}px viewport");
+
         var result = await page.RunAxe();
         var bad = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         Assert.True(bad.Count == 0, $"axe on {page.Url}:\n" + string.Join("\n", bad.Select(Describe)));

@@ -174,7 +174,7 @@ public sealed partial class ConsoleTests(WebFixture web) : IClassFixture<WebFixt
         await page.GetByLabel("オペレーター名").FillAsync(name);
         await page.GetByLabel("パスワード").FillAsync(password);
         await page.GetByTestId("sign-in").ClickAsync();
-        await page.WaitForURLAsync(ConsoleHome());
+        await page.WaitForPageAsync(ConsoleHome());
     }
 
     [GeneratedRegex(@"/console$")]

@@ -18,15 +18,31 @@ public sealed class LayoutTests(WebFixture web) : IClassFixture<WebFixture>
         await PageChecks.AssertAccessibleAsync(page);
         await PageChecks.ScreenshotAsync(page, $"layout-app-ja-{(phone ? "phone" : "desktop")}");
 
+        // The toggle goes through /ui/lang and back to /app: wait for the page it lands on, not for a URL it already has.
         await page.GetByTestId("lang-toggle").ClickAsync();
-        await page.WaitForURLAsync("**/app");
-        Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+        Assert.EndsWith("/app", page.Url, StringComparison.Ordinal);
         Assert.Equal("Phone app", await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link).First.InnerTextAsync());
         await PageChecks.ScreenshotAsync(page, $"layout-app-en-{(phone ? "phone" : "desktop")}");
 
         await page.GetByTestId("lang-toggle").ClickAsync();
-        await page.WaitForURLAsync("**/app");
-        Assert.Equal("ja", await page.GetAttributeAsync("html", "lang"));
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "ja");
+        Assert.EndsWith("/app", page.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PageChecks_InaccessibleOrTooWidePage_Fail()
+    {
+        // The checks every UI test relies on must be able to fail: an unlabeled input and an image without alt text.
+        var page = await web.NewPageAsync(phone: true);
+        await page.SetContentAsync("<!doctype html><html lang=\"en\"><head><title>t</title></head><body><main><h1>t</h1><img src=\"data:,\"><input type=\"text\"></main></body></html>");
+        var axe = await Assert.ThrowsAnyAsync<Exception>(() => PageChecks.AssertAccessibleAsync(page));
+        Assert.Contains("image-alt", axe.Message, StringComparison.Ordinal);
+        Assert.Contains("label", axe.Message, StringComparison.Ordinal);
+
+        await page.SetContentAsync("<!doctype html><html lang=\"en\"><head><title>t</title></head><body><main><h1>t</h1><div style=\"width:2000px\">wide</div></main></body></html>");
+        var wide = await Assert.ThrowsAnyAsync<Exception>(() => PageChecks.AssertAccessibleAsync(page));
+        Assert.Contains("wider than", wide.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class MyPageTests(WebFixture web) : IClassFixture<WebFixture>
         await page.GetByTestId("suspend").ClickAsync();
         await PageChecks.AssertAccessibleAsync(page);
         await page.GetByTestId("confirm-suspend").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/mypage\\?done=suspended$"));
+        await page.WaitForPageAsync(new Regex("/mypage\\?done=suspended$"));
         await AssertStatusAsync(page, "sign", "suspended");
         await AssertStatusAsync(page, "auth", "suspended");
         Assert.Equal("suspended", setup.CertificateStatuses(phoneId)[authSerial]);
@@ -99,7 +99,7 @@ public sealed class MyPageTests(WebFixture web) : IClassFixture<WebFixture>
         await page.GetByTestId("new-password").FillAsync("2468");
         await page.GetByTestId("new-password-confirmation").FillAsync("2468");
         await page.GetByTestId("confirm-reset").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/mypage\\?done=reset$"));
+        await page.WaitForPageAsync(new Regex("/mypage\\?done=reset$"));
         await Assertions.Expect(page.GetByTestId("locked-auth")).ToHaveCountAsync(0);
         await setup.WithAppAsync(phoneId, app =>
         {
@@ -122,7 +122,7 @@ public sealed class MyPageTests(WebFixture web) : IClassFixture<WebFixture>
         await FillDeviceChangeAsync(page);
         await page.GetByTestId("confirm-box").CheckAsync();
         await page.GetByTestId("confirm-device-change").ClickAsync();
-        await page.WaitForURLAsync(new Regex($"/app/phones/{newPhoneId}/wait$"));
+        await page.WaitForPageAsync(new Regex($"/app/phones/{newPhoneId}/wait$"));
         await setup.WaitAndRegisterAsync(newPhoneId);
         Assert.All(setup.CertificateStatuses(newPhoneId).Values, s => Assert.Equal("active", s));
         Assert.Equal("revoked", setup.CertificateStatuses(phoneId)[newSignSerial]);
@@ -141,7 +141,7 @@ public sealed class MyPageTests(WebFixture web) : IClassFixture<WebFixture>
         await Assertions.Expect(page.GetByTestId("error")).ToHaveAttributeAsync("data-code", "not-confirmed");
         await page.GetByTestId("confirm-box").CheckAsync();
         await page.GetByTestId("confirm-revoke").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/mypage\\?done=revoked$"));
+        await page.WaitForPageAsync(new Regex("/mypage\\?done=revoked$"));
         await Assertions.Expect(page.GetByTestId("done")).ToContainTextAsync("削除されました");
         await AssertStatusAsync(page, "sign", "revoked");
         await AssertStatusAsync(page, "auth", "revoked");

@@ -37,7 +37,7 @@ public sealed class PortalTests(WebFixture web) : IClassFixture<WebFixture>
 
         await page.GetByTestId("pin").FillAsync(SimulatorSetup.PhonePin);
         await page.GetByTestId("do-login").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/eapplications$"));
+        await page.WaitForPageAsync(new Regex("/eapplications$"));
         await Assertions.Expect(page.GetByTestId("history-empty")).ToBeVisibleAsync();
         await PageChecks.AssertAccessibleAsync(page);
 
@@ -93,10 +93,10 @@ public sealed class PortalTests(WebFixture web) : IClassFixture<WebFixture>
         await page.GotoAsync($"/app/phones/{phoneId}/login");
         await page.GetByTestId("pin").FillAsync(SimulatorSetup.PhonePin);
         await page.GetByTestId("do-login").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/eapplications$"));
+        await page.WaitForPageAsync(new Regex("/eapplications$"));
         await page.GotoAsync($"/app/phones/{phoneId}/login");
         await page.GetByTestId("logout").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/mypage\\?done=logged-out$"));
+        await page.WaitForPageAsync(new Regex("/mypage\\?done=logged-out$"));
         await page.GotoAsync($"/app/phones/{phoneId}/usage");
         await Assertions.Expect(page.GetByTestId("need-login")).ToBeVisibleAsync();
 

@@ -207,6 +207,21 @@ public sealed partial class SeedFlowTests(WebFixture web, ITestOutputHelper outp
         Assert.Equal(1, await owner.GetByTestId("phone").CountAsync());
     }
 
+    [Theory]
+    [InlineData("auth", false, true)]
+    [InlineData("sign", true, false)]
+    [InlineData(null, true, true)]
+    public async Task Apply_KindAskedByMyPage_OnlyThatKindTicked(string? kind, bool signing, bool auth)
+    {
+        var page = await web.NewPageAsync(phone: true);
+        var phoneId = await CreatePhoneAsync(page, "pixel-8");
+        await page.GotoAsync($"/app/phones/{phoneId}/apply" + (kind is null ? string.Empty : "?kinds=" + kind));
+        await page.GetByTestId("next").ClickAsync();
+        await Expect(page.GetByTestId("step")).ToHaveAttributeAsync("data-step", "kinds");
+        Assert.Equal(signing, await page.GetByTestId("kind-signing").IsCheckedAsync());
+        Assert.Equal(auth, await page.GetByTestId("kind-auth").IsCheckedAsync());
+    }
+
     private static async Task IssueCardAsync(IPage page, string name)
     {
         await page.GotoAsync("/app");
@@ -226,7 +241,7 @@ public sealed partial class SeedFlowTests(WebFixture web, ITestOutputHelper outp
         await page.GotoAsync("/app");
         await page.GetByLabel("機種").SelectOptionAsync(model);
         await page.GetByTestId("create-phone").ClickAsync();
-        await page.WaitForURLAsync(PhoneUrl());
+        await page.WaitForPageAsync(PhoneUrl());
         return PhoneUrl().Match(page.Url).Groups[1].Value;
     }
 

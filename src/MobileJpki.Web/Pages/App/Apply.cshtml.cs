@@ -76,12 +76,18 @@ public sealed class ApplyModel : PhoneScreenModel
     /// <summary>The app's progress while it read the card (shown on the completion screen).</summary>
     public IReadOnlyList<(int Percent, string Ja, string En)> Steps { get; private set; } = [];
 
+    /// <summary>"sign" or "auth" when My Page asked for the one kind the phone lacks; otherwise both are ticked.</summary>
+    [BindProperty(SupportsGet = true, Name = "kinds")]
+    [StringLength(8)]
+    public string? Preset { get; set; }
+
     public Task OnGetAsync(CancellationToken ct) => ShowAsync("about", ct);
 
-    /// <summary>登録する on スマホ搭載でできること: both kinds are ticked by default.</summary>
+    /// <summary>登録する on スマホ搭載でできること: both kinds are ticked, unless My Page asked for one.</summary>
     public Task OnPostRegisterAsync(CancellationToken ct)
     {
-        Signing = Auth = true;
+        Signing = Preset != "auth";
+        Auth = Preset != "sign";
         return ShowAsync("kinds", ct);
     }
 

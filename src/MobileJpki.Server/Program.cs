@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using MobileJpki.Core.Protocol;
-using MobileJpki.Server.Endpoints;
 using MobileJpki.Pki;
+using MobileJpki.Server.Endpoints;
 using MobileJpki.Server.Hosting;
 using MobileJpki.Web;
 

@@ -215,7 +215,15 @@ public abstract class KioskHospitalTests(MjpkiServer server)
         }
         else
         {
-            var (certificate, signature) = CardLogin.Sign(person.Card.Card.Applet, "1234", LoginMessage.SignedBytes(challenge.Audience, challenge.Party, server.Api.Origin, challenge.Challenge));
+            // A card is in one reader at a time: the same person's visits to two kiosks take turns with it (interleaved
+            // SELECT / VERIFY / SIGN from two readers would reset each other's PIN state, as on a real card).
+            (byte[] certificate, byte[] signature) signed;
+            lock (person.Card)
+            {
+                signed = CardLogin.Sign(person.Card.Card.Applet, "1234", LoginMessage.SignedBytes(challenge.Audience, challenge.Party, server.Api.Origin, challenge.Challenge));
+            }
+
+            var (certificate, signature) = signed;
             answer = new LoginRequest(challenge.Challenge, Convert.ToBase64String(certificate), Convert.ToBase64String(signature));
         }
 

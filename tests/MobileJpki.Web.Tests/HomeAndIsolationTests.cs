@@ -166,7 +166,9 @@ public sealed class HomeAndIsolationTests(WebFixture web) : IClassFixture<WebFix
         var response = await page.RunAndWaitForResponseAsync(
             () => link.ClickAsync(),
             r => r.Request.IsNavigationRequest && r.Frame == page.MainFrame && r.Status is < 300 or >= 400);
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        // Not WaitForLoadState: after a click-started navigation its wait sometimes never ends in this Chromium (see
+        // PageChecks.WaitForPageAsync); the layout's footer, the last element of every page, says the page is there.
+        await page.Locator("body > footer.site").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
         return response;
     }
 

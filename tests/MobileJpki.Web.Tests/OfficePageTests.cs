@@ -101,6 +101,35 @@ public sealed class OfficePageTests(WebFixture web) : IClassFixture<WebFixture>
         await page.Locator("[data-testid=result][data-action=found]").WaitForAsync();
         await PageChecks.ScreenshotAsync(page, $"office-{width}-6-found");
         Assert.Contains(await CertificatesAsync(personId), c => c.Serial == newSigning && c.Status is (int)CertificateStatus.Issued or (int)CertificateStatus.Active);
+        if (phone)
+        {
+            return;
+        }
+
+        // カードの更新: both card certificates replaced — the old ones revoked, the new ones live and on the card.
+        var authBefore = await page.GetByTestId("card-serial-auth").InnerTextAsync();
+        await page.GetByTestId("renew").ClickAsync();
+        await page.Locator("[data-testid=result][data-action=renew]").WaitForAsync();
+        var renewed = await page.GetByTestId("new-serial").AllInnerTextsAsync();
+        Assert.Equal(2, renewed.Count);
+        await PageChecks.ScreenshotAsync(page, "office-desktop-7-renewed");
+        var afterRenewal = await CertificatesAsync(personId);
+        Assert.Equal((int)CertificateStatus.Revoked, afterRenewal.Single(c => c.Serial == newSigning).Status);
+        Assert.Equal((int)CertificateStatus.Revoked, afterRenewal.Single(c => c.Serial == authBefore).Status);
+        Assert.All(renewed, serial => Assert.Contains(afterRenewal, c => c.Serial == serial && c.Status is (int)CertificateStatus.Issued or (int)CertificateStatus.Active));
+        var renewedCard = VirtualCard.Load(cardFile);
+        foreach (var kind in new[] { PinKind.Signing, PinKind.Auth })
+        {
+            using var onCard = X509CertificateLoader.LoadCertificate(renewedCard.CertificateDer(kind)!);
+            Assert.Contains(onCard.SerialNumber.ToLowerInvariant(), renewed);
+        }
+
+        // 紛失の確定: the card certificates are revoked for good.
+        await page.GetByTestId("final").CheckAsync();
+        await page.GetByTestId("lose").ClickAsync();
+        await page.Locator("[data-testid=result][data-action=lose-final]").WaitForAsync();
+        var afterLoss = await CertificatesAsync(personId);
+        Assert.All(renewed, serial => Assert.Equal((int)CertificateStatus.Revoked, afterLoss.Single(c => c.Serial == serial).Status));
     }
 
     [Fact]

@@ -118,10 +118,13 @@ public sealed partial class Pkcs11KeyProviderTests
             SignAndVerify(flakyKey);
         }
 
+        // Under load the rounds can end before a signer was even scheduled: what counts is that they go on signing
+        // once the other token is back (bounded wait), and that nothing but "hsm-unavailable" ever came out.
+        var afterRounds = Volatile.Read(ref signed);
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref signed) > afterRounds, TimeSpan.FromSeconds(60)), "the steady token's signers made no progress");
         stop.Cancel();
         await Task.WhenAll(signers);
         Assert.Empty(unexpected);
-        Assert.True(signed > 0);
         SignAndVerify(steadyKey);
     }
 

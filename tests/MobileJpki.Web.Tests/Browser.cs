@@ -78,12 +78,19 @@ public static class PageChecks
 
     /// <summary>
     /// Waits until the page at <paramref name="url"/> is there: its URL committed and the layout's footer (the last
-    /// element of every page) parsed. Not Playwright's own WaitForURL, whose wait for the load event sometimes never
-    /// ends in Chromium's mobile emulation after a form post and redirect.
+    /// element of every page) parsed. Not Playwright's own WaitForURL, whose wait for a load state (even "commit")
+    /// sometimes never ends in this Chromium after a form post and redirect.
     /// </summary>
     public static async Task WaitForPageAsync(this IPage page, Regex url)
     {
-        await page.WaitForURLAsync(url, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        // page.Url follows the main frame's committed navigations; polling it needs no lifecycle event at all.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!url.IsMatch(page.Url))
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"the page stayed at {page.Url}, never reaching {url}");
+            await Task.Delay(50);
+        }
+
         await page.Locator("body > footer.site").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
     }
 

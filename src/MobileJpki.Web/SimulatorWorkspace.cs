@@ -50,7 +50,7 @@ public sealed class SimulatorWorkspace
         ArgumentNullException.ThrowIfNull(context);
         if (!context.Request.Cookies.TryGetValue(CookieName, out var id) || !IsWellFormed(id))
         {
-            id = Base64Url(RandomNumberGenerator.GetBytes(32));
+            id = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
             context.Response.Cookies.Append(CookieName, id, new CookieOptions
             {
                 HttpOnly = true,
@@ -86,7 +86,6 @@ public sealed class SimulatorWorkspace
     private static bool IsWellFormed(string id) =>
         id.Length == 43 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private sealed class Release(SemaphoreSlim gate) : IDisposable
     {

@@ -150,7 +150,7 @@ public sealed class LoginChallenges(IServiceKeyStore keys, TimeProvider time)
 
     private static class IdText
     {
-        public static string Encode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        public static string Encode(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 
         public static byte[]? TryDecode(string text)
         {

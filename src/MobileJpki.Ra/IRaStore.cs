@@ -6,7 +6,7 @@ namespace MobileJpki.Ra;
 /// What the registration authority needs from storage (the SA). Owned here, implemented by
 /// MobileJpki.Storage, so policy code never touches a database.
 /// </summary>
-public interface IRaStore
+public interface IRaStore : IClaimLeases
 {
     Task CreatePersonAsync(PersonRecord person, CancellationToken ct);
 
@@ -34,7 +34,10 @@ public interface IRaStore
     /// <returns>The phones that received a notice (the applicants and any superseded phones).</returns>
     Task<IReadOnlyCollection<string>> CompleteApplicationsAsync(IReadOnlyList<IssuanceOutcome> outcomes, CancellationToken ct);
 
-    /// <summary>Puts claimed applications back in the queue (the CA could not sign them now).</summary>
+    /// <summary>
+    /// Puts this node's claims on these applications back in the queue (the CA could not sign them, or completion
+    /// failed), revoking the certificates already signed for them; applications completed or claimed elsewhere stay.
+    /// </summary>
     Task ReleaseAsync(IReadOnlyCollection<Guid> applicationIds, CancellationToken ct);
 
     Task RejectApplicationAsync(Guid applicationId, string reason, DateTimeOffset at, NotificationRecord notification, CancellationToken ct);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,8 @@ public sealed partial class RegistrationAuthority(
     TimeProvider time,
     ILogger<RegistrationAuthority> logger)
 {
+    private readonly ConcurrentDictionary<Guid, byte> _inFlight = new();
+
     public ProcessingWindow Window => window;
 
     /// <summary>市区町村窓口: issue a My Number Card's signing and auth certificates for a person.</summary>
@@ -109,9 +112,37 @@ public sealed partial class RegistrationAuthority(
                 return total;
             }
 
-            await ProcessBatchAsync(batch, ct);
+            foreach (var app in batch)
+            {
+                _inFlight.TryAdd(app.Id, 0);
+            }
+
+            try
+            {
+                await ProcessBatchAsync(batch, ct);
+            }
+            finally
+            {
+                // Whatever is left in Processing after a failure is no longer renewed: its lease runs out and any
+                // node takes it back (RequeueExpiredClaimsAsync).
+                foreach (var app in batch)
+                {
+                    _inFlight.TryRemove(app.Id, out _);
+                }
+            }
+
             total += batch.Count;
         }
+    }
+
+    /// <summary>
+    /// Lease heartbeat: renews this node's claims on the batches it is working on right now, so another node does not
+    /// take them over while the CA signs. Returns how many claims were renewed.
+    /// </summary>
+    public async Task<int> RenewClaimsAsync(CancellationToken ct)
+    {
+        var ids = _inFlight.Keys.ToArray();
+        return ids.Length == 0 ? 0 : (await store.RenewClaimsAsync(ids, ct)).Count;
     }
 
     private async Task ProcessBatchAsync(IReadOnlyList<ApplicationRecord> batch, CancellationToken ct)
@@ -131,6 +162,35 @@ public sealed partial class RegistrationAuthority(
 
     private async Task IssueBatchAsync(IReadOnlyList<ApplicationRecord> batch, CancellationToken ct)
     {
+        // Claimed and not yet finished (rejected, released or completed): released if anything below fails.
+        var open = batch.Select(a => a.Id).ToHashSet();
+        try
+        {
+            await IssueOpenBatchAsync(batch, open, ct);
+        }
+        catch (Exception ex) when (open.Count > 0)
+        {
+            // The CA could not sign now (its key is unavailable), or the database failed during completion: the
+            // applications go back to the queue at once, and what was signed for them is revoked, so the running
+            // worker retries them with new serials instead of leaving them in Processing until a restart.
+            LogBatchFailed(logger, ex.GetType().Name, open.Count);
+            try
+            {
+                await store.ReleaseAsync(open.ToArray(), CancellationToken.None);
+            }
+            catch (Exception release) when (release is not OperationCanceledException)
+            {
+                // The database is unreachable: the claims are no longer renewed, so their lease runs out and the
+                // next RequeueExpiredClaimsAsync (on this node or another) takes them back.
+                LogReleaseFailed(logger, release.GetType().Name, open.Count);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task IssueOpenBatchAsync(IReadOnlyList<ApplicationRecord> batch, HashSet<Guid> open, CancellationToken ct)
+    {
         var orders = new List<IssueOrder>();
         var accepted = new List<(ApplicationRecord App, int First, int Count)>();
         var persons = await store.GetPersonsWithCardsAsync(batch.Select(a => a.PersonId).Distinct().ToArray(), ct);
@@ -141,6 +201,7 @@ public sealed partial class RegistrationAuthority(
             {
                 var note = Notices.Rejected(app.PhoneId, app.Id, rejection, time.GetUtcNow());
                 await store.RejectApplicationAsync(app.Id, rejection, time.GetUtcNow(), note, ct);
+                open.Remove(app.Id);
                 RaTelemetry.ApplicationRejected();
                 notifier.Notify(app.PhoneId);
                 continue;
@@ -155,17 +216,22 @@ public sealed partial class RegistrationAuthority(
             return;
         }
 
-        IReadOnlyList<IssuedCertificate> issued;
-        try
+        var issued = await ca.IssueAsync(orders, ct);
+
+        // Fencing: a claim this node lost while the CA signed (it stalled past the lease and another node took the
+        // application over) must not be completed here; what was signed for it is revoked, never handed out.
+        var held = await store.RenewClaimsAsync(accepted.Select(a => a.App.Id).ToArray(), ct);
+        var lost = accepted.Where(a => !held.Contains(a.App.Id)).ToArray();
+        if (lost.Length > 0)
         {
-            issued = await ca.IssueAsync(orders, ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The CA could not sign now (e.g. its key is unavailable); the applications wait for the next round.
-            LogCaFailed(logger, ex.GetType().Name);
-            await store.ReleaseAsync(accepted.Select(a => a.App.Id).ToArray(), ct);
-            throw;
+            LogClaimsLost(logger, lost.Length);
+            await store.AbandonAsync(lost.SelectMany(a => issued.Skip(a.First).Take(a.Count)).Select(c => c.Serial).ToArray(), ct);
+            foreach (var (app, _, _) in lost)
+            {
+                open.Remove(app.Id);
+            }
+
+            accepted = accepted.Except(lost).ToList();
         }
 
         var now = time.GetUtcNow();
@@ -178,13 +244,14 @@ public sealed partial class RegistrationAuthority(
                 now,
                 Notices.Issued(a.App.PhoneId, a.App.Id, now)))
             .ToArray();
-        var notified = await store.CompleteApplicationsAsync(outcomes, ct);
+        var notified = outcomes.Length == 0 ? [] : await store.CompleteApplicationsAsync(outcomes, ct);
+        open.Clear();
         foreach (var (app, _, _) in accepted)
         {
             RaTelemetry.ApplicationIssued(now - app.ProcessAfter);
         }
 
-        foreach (var certificate in issued)
+        foreach (var certificate in accepted.SelectMany(a => issued.Skip(a.First).Take(a.Count)))
         {
             RaTelemetry.CertificateIssued(certificate.Kind);
         }
@@ -260,7 +327,7 @@ public sealed partial class RegistrationAuthority(
     public async Task<PhoneStatus> GetStatusAsync(PhoneRecord phone, bool includeCertificates, CancellationToken ct)
     {
         var apps = await store.GetApplicationsOfPhoneAsync(phone.PhoneId, ct);
-        var certs = await store.GetCertificatesOfPhoneAsync(phone.PhoneId, ct);
+        var certs = HandedOut(apps, await store.GetCertificatesOfPhoneAsync(phone.PhoneId, ct));
         return new PhoneStatus(
             phone.PhoneId,
             phone.WipeRequested,
@@ -271,7 +338,7 @@ public sealed partial class RegistrationAuthority(
                 a.AcceptedAt,
                 a.ProcessAfter,
                 a.Reason)).ToArray(),
-            certs.Where(c => c.Status != CertificateStatus.Pending).Select(c => new PhoneCertificateView(
+            certs.Select(c => new PhoneCertificateView(
                 c.Serial,
                 c.Kind.HierarchyOf().WireName(),
                 CertificateStatusNames.Of(c, time.GetUtcNow()),
@@ -288,7 +355,7 @@ public sealed partial class RegistrationAuthority(
             throw MjpkiException.BadRequest("bad-registration", "List the 1–4 serial numbers (lowercase hex) the secure element accepted.");
         }
 
-        var certs = await store.GetCertificatesOfPhoneAsync(phone.PhoneId, ct);
+        var certs = HandedOut(await store.GetApplicationsOfPhoneAsync(phone.PhoneId, ct), await store.GetCertificatesOfPhoneAsync(phone.PhoneId, ct));
         foreach (var serial in serials)
         {
             var cert = certs.FirstOrDefault(c => c.Serial == serial);
@@ -306,6 +373,17 @@ public sealed partial class RegistrationAuthority(
         return await store.ActivateAsync(phone.PhoneId, serials.Distinct().ToArray(), ct);
     }
 
+    /// <summary>
+    /// The phone's certificates it may see: signed ones of applications whose completion committed. Until then the
+    /// one-device rule has not revoked the person's other phone, and a recovery may still revoke these as abandoned,
+    /// so a certificate of an application that is not Issued is neither listed, nor handed out, nor registrable.
+    /// </summary>
+    private static List<CertificateRecord> HandedOut(IReadOnlyList<ApplicationRecord> apps, IReadOnlyList<CertificateRecord> certs)
+    {
+        var completed = apps.Where(a => a.Status == ApplicationStatus.Issued).Select(a => a.Id).ToHashSet();
+        return certs.Where(c => c.Status != CertificateStatus.Pending && c.ApplicationId is { } id && completed.Contains(id)).ToList();
+    }
+
     public Task<IReadOnlyList<NotificationRecord>> GetNotificationsAsync(PhoneRecord phone, long afterId, CancellationToken ct) =>
         store.GetNotificationsAsync(phone.PhoneId, afterId, ct);
 
@@ -317,6 +395,12 @@ public sealed partial class RegistrationAuthority(
     [LoggerMessage(Level = LogLevel.Information, Message = "Application {ApplicationId} accepted; due at {ProcessAfter}")]
     private static partial void LogAccepted(ILogger logger, Guid applicationId, DateTimeOffset processAfter);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "CA could not issue the batch ({Error}); applications requeued")]
-    private static partial void LogCaFailed(ILogger logger, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Issuing a batch failed ({Error}); releasing its {Count} applications for a retry")]
+    private static partial void LogBatchFailed(ILogger logger, string error, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Releasing {Count} applications failed ({Error}); they return to the queue when their claim lease runs out")]
+    private static partial void LogReleaseFailed(ILogger logger, string error, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} claims were taken over by another node while the CA signed; their certificates are revoked")]
+    private static partial void LogClaimsLost(ILogger logger, int count);
 }

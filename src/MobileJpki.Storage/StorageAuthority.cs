@@ -12,7 +12,7 @@ namespace MobileJpki.Storage;
 /// certificate ledger; each method is one short transaction. Several nodes may share one PostgreSQL database
 /// (docs/operations.md, "Scaling out"): claims skip rows other nodes hold, and completions of one person take turns.
 /// </summary>
-public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts, TimeProvider time, StorageNode? node = null) : IRaStore, ICertificateLedger
+public sealed partial class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts, TimeProvider time, StorageNode? node = null) : IRaStore, ICertificateLedger
 {
     private readonly StorageNode _node = node ?? StorageNode.CreateDefault();
 
@@ -356,27 +356,17 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>Gives back this node's claims on these applications (a batch failed); another node's claims are left alone.</summary>
     public async Task ReleaseAsync(IReadOnlyCollection<Guid> applicationIds, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await RevokeUnfinishedAsync(db, applicationIds, ct);
-        await db.Applications.Where(a => applicationIds.Contains(a.Id) && a.Status == (int)ApplicationStatus.Processing)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Queued).SetProperty(a => a.ClaimedBy, (string?)null).SetProperty(a => a.ClaimedAt, (DateTimeOffset?)null), ct);
+        var mine = await db.Applications
+            .Where(a => applicationIds.Contains(a.Id) && a.Status == (int)ApplicationStatus.Processing && a.ClaimedBy == _node.Id)
+            .Select(a => a.Id)
+            .ToListAsync(ct);
+        await RequeueAsync(db, mine, ct);
         await tx.CommitAsync(ct);
-    }
-
-    /// <summary>
-    /// Issuance cycle, recovery: certificates an interrupted round already signed and recorded were never handed to
-    /// anyone, but they exist, so they are revoked (reason "abandoned") before the application is issued afresh
-    /// with new serials. Intents that never got a signature stay Pending as a record of the reserved serial.
-    /// </summary>
-    private async Task RevokeUnfinishedAsync(MjpkiDbContext db, IReadOnlyCollection<Guid> applicationIds, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        await db.Certificates
-            .Where(c => c.ApplicationId.HasValue && applicationIds.Contains(c.ApplicationId.Value) && c.Status == (int)CertificateStatus.Issued)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, (int)CertificateStatus.Revoked).SetProperty(c => c.RevokedAt, now).SetProperty(c => c.StatusChangedAt, now).SetProperty(c => c.RevocationReason, RevocationReasons.Abandoned), ct);
     }
 
     /// <summary>
@@ -395,14 +385,7 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var ids = await processing.Select(a => a.Id).ToListAsync(ct);
-        if (ids.Count == 0)
-        {
-            return 0;
-        }
-
-        await RevokeUnfinishedAsync(db, ids, ct);
-        var requeued = await db.Applications.Where(a => ids.Contains(a.Id) && a.Status == (int)ApplicationStatus.Processing)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Status, (int)ApplicationStatus.Queued).SetProperty(a => a.ClaimedBy, (string?)null).SetProperty(a => a.ClaimedAt, (DateTimeOffset?)null), ct);
+        var requeued = await RequeueAsync(db, ids, ct);
         await tx.CommitAsync(ct);
         return requeued;
     }
@@ -431,8 +414,11 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
     public async Task<int> ActivateAsync(string phoneId, IReadOnlyCollection<string> serials, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        // Only certificates of a completed application: until its completion commits, the one-device rule has not
+        // revoked the person's other phone, so registering them would leave two live phones.
         return await db.Certificates
-            .Where(c => c.PhoneId == phoneId && serials.Contains(c.Serial) && c.Status == (int)CertificateStatus.Issued)
+            .Where(c => c.PhoneId == phoneId && serials.Contains(c.Serial) && c.Status == (int)CertificateStatus.Issued
+                && db.Applications.Any(a => a.Id == c.ApplicationId && a.Status == (int)ApplicationStatus.Issued))
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, (int)CertificateStatus.Active), ct);
     }
 

@@ -4,7 +4,7 @@ using MobileJpki.Ra.Portal;
 
 namespace MobileJpki.Storage;
 
-/// <summary>A secret every node of one database shares (the login challenges' MAC key), created by the first node that needs it.</summary>
+/// <summary>A value every node of one database shares (the login challenges' MAC key; the sandbox clock's offset, <see cref="SandboxClockStore"/>), created by the first node that needs it.</summary>
 public sealed class ServiceKeyEntity
 {
     /// <summary>What the key is for ("login-challenge-mac").</summary>

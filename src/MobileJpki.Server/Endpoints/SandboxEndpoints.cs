@@ -6,13 +6,17 @@ using MobileJpki.Server.Hosting;
 
 namespace MobileJpki.Server.Endpoints;
 
-/// <summary>Sandbox administration: read and move the service's clock (only when Sandbox:Enabled).</summary>
+/// <summary>Sandbox administration: read and move the service's clock (only when Sandbox:Enabled), shared by all nodes through the database.</summary>
 internal static class SandboxEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/sandbox").WithTags("Sandbox");
-        group.MapGet("/clock", (SandboxClock clock, ProcessingWindow window) => Results.Json(View(clock, window)))
+        group.MapGet("/clock", async (SandboxClock clock, SandboxClockSync sync, ProcessingWindow window, CancellationToken ct) =>
+            {
+                await sync.RestoreAsync(ct);
+                return Results.Json(View(clock, window));
+            })
             .Produces<ClockView>();
         group.MapPost("/clock", Change)
             .Produces<ClockView>()
@@ -20,7 +24,7 @@ internal static class SandboxEndpoints
             .WithMetadata(new RequestSizeLimitMetadata(1024));
     }
 
-    private static IResult Change(ClockChange body, SandboxClock clock, ProcessingWindow window)
+    private static async Task<IResult> Change(ClockChange body, SandboxClock clock, SandboxClockSync sync, ProcessingWindow window, CancellationToken ct)
     {
         var given = (body.Advance is null ? 0 : 1) + (body.Set is null ? 0 : 1) + (body.ToOpening == true ? 1 : 0);
         if (given != 1)
@@ -28,23 +32,23 @@ internal static class SandboxEndpoints
             throw MjpkiException.BadRequest("bad-clock-change", "Give exactly one of advance, set or toOpening.");
         }
 
+        // From the shared "now": another node may have moved the clock since this one last looked.
+        await sync.RestoreAsync(ct);
+        TimeSpan offset;
         try
         {
             if (body.Advance is { } advance)
             {
-                clock.Advance(ParseDuration(advance));
+                offset = clock.OffsetAfter(ParseDuration(advance));
             }
             else if (body.Set is { } set)
             {
-                clock.Set(set);
+                offset = clock.OffsetAt(set);
             }
             else
             {
                 var now = clock.GetUtcNow();
-                if (!window.IsOpen(now))
-                {
-                    clock.Set(window.NextOpening(now));
-                }
+                offset = window.IsOpen(now) ? clock.Offset : clock.OffsetAt(window.NextOpening(now));
             }
         }
         catch (ArgumentOutOfRangeException)
@@ -52,6 +56,8 @@ internal static class SandboxEndpoints
             throw MjpkiException.BadRequest("bad-clock-change", "The sandbox clock only moves forward.");
         }
 
+        // Stored first, so a restart or another node never sees an earlier "now" than this answer shows.
+        await sync.MoveToAsync(offset, ct);
         return Results.Json(View(clock, window));
     }
 

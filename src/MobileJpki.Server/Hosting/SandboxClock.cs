@@ -23,25 +23,56 @@ public sealed class SandboxClock(TimeProvider inner) : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
         inner.CreateTimer(callback, state, dueTime, period);
 
-    public void Advance(TimeSpan by)
-    {
-        if (by < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(by), "The sandbox clock only moves forward.");
-        }
+    public void Advance(TimeSpan by) => Adopt(OffsetAfter(by));
 
-        Interlocked.Add(ref _offsetTicks, by.Ticks);
-        Changed?.Invoke(this, EventArgs.Empty);
-    }
+    public void Set(DateTimeOffset instant) => Adopt(OffsetAt(instant));
 
-    public void Set(DateTimeOffset instant)
+    /// <summary>The offset after moving forward by <paramref name="by"/>, without moving yet.</summary>
+    public TimeSpan OffsetAfter(TimeSpan by) => by < TimeSpan.Zero
+        ? throw new ArgumentOutOfRangeException(nameof(by), "The sandbox clock only moves forward.")
+        : Offset + by;
+
+    /// <summary>The offset at which "now" is <paramref name="instant"/>, without moving yet.</summary>
+    public TimeSpan OffsetAt(DateTimeOffset instant)
     {
         var delta = instant - GetUtcNow();
-        if (delta < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(instant), "The sandbox clock only moves forward.");
-        }
-
-        Advance(delta);
+        return delta < TimeSpan.Zero
+            ? throw new ArgumentOutOfRangeException(nameof(instant), "The sandbox clock only moves forward.")
+            : Offset + delta;
     }
+
+    /// <summary>
+    /// Moves to <paramref name="offset"/> if it is ahead (a stored offset at start, or another node's move); an offset
+    /// behind the current one is ignored, so "now" never goes back. Returns whether the clock moved.
+    /// </summary>
+    public bool Adopt(TimeSpan offset)
+    {
+        while (true)
+        {
+            var current = Interlocked.Read(ref _offsetTicks);
+            if (offset.Ticks <= current)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _offsetTicks, offset.Ticks, current) == current)
+            {
+                Changed?.Invoke(this, EventArgs.Empty);
+                return true;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Keeps the sandbox clock in the database (docs/operations.md, "Sandbox clock"): a move is stored before it takes
+/// effect, a starting node restores it, and running nodes pick up each other's moves, so after a restart "now" never
+/// goes back (an abandoned certificate is never revoked before it was issued) and all nodes agree on the window.
+/// </summary>
+public sealed class SandboxClockSync(SandboxClock clock, MobileJpki.Storage.SandboxClockStore store)
+{
+    public async Task RestoreAsync(CancellationToken ct) => clock.Adopt(await store.ReadAsync(ct));
+
+    /// <summary>Stores <paramref name="offset"/> (or a larger one another node stored) and moves the clock there.</summary>
+    public async Task MoveToAsync(TimeSpan offset, CancellationToken ct) => clock.Adopt(await store.AdvanceToAsync(offset, ct));
 }

@@ -35,6 +35,8 @@ public static class ServiceRegistration
 
         services.AddSingleton(sp => new SandboxClock(TimeProvider.System));
         services.AddSingleton<TimeProvider>(sp => sp.GetRequiredService<SandboxClock>());
+        services.AddSingleton<SandboxClockStore>();
+        services.AddSingleton<SandboxClockSync>();
         services.AddSingleton(pki);
         services.AddSingleton(ra);
         services.AddSingleton(new ProcessingWindow(ra.Window));
@@ -91,6 +93,11 @@ public static class ServiceRegistration
         Directory.CreateDirectory(pki.DataDirectory);
         var storage = services.GetRequiredService<StorageOptions>();
         await MjpkiDatabase.MigrateAsync(storage.ParsedProvider, storage.ConnectionString);
+        if (services.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)
+        {
+            // Before any worker reads the clock: after a restart "now" continues where the sandbox left it.
+            await services.GetRequiredService<SandboxClockSync>().RestoreAsync(CancellationToken.None);
+        }
 
         _ = services.GetRequiredService<CaHierarchy>();
     }

@@ -31,7 +31,7 @@ internal sealed class RaHarness : IDisposable
 
     private readonly string _directory;
 
-    public RaHarness(DateTimeOffset? now = null, Action<RaOptions>? configure = null, Func<ICertificateAuthority, ICertificateAuthority>? wrapCa = null)
+    public RaHarness(DateTimeOffset? now = null, Action<RaOptions>? configure = null, Func<ICertificateAuthority, ICertificateAuthority>? wrapCa = null, params Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor[] interceptors)
     {
         Time = new FakeTimeProvider((now ?? DefaultNow).ToUniversalTime());
         _directory = Path.Combine(Path.GetTempPath(), "mjpki-ra-tests", "ca-" + Guid.NewGuid().ToString("N"));
@@ -41,7 +41,7 @@ internal sealed class RaHarness : IDisposable
 
         // Port 9 (discard) refuses at once, should anything try to fetch an AIA or CRL URL.
         Ca = CaHierarchy.LoadOrCreate(new PkiOptions { DataDirectory = _directory, BaseUrl = "http://127.0.0.1:9" }, new SoftwareKeyProvider(keyDirectory), Time);
-        Database = new TestDatabase();
+        Database = new TestDatabase(interceptors);
         Storage = new StorageAuthority(Database.Factory, Time);
         ICertificateAuthority authority = new CertificateAuthority(Ca, new CertificateIssuer(Ca, Time), Storage);
         Authority = wrapCa is null ? authority : wrapCa(authority);

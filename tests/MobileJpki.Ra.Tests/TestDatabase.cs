@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using MobileJpki.Storage;
 
@@ -8,12 +9,13 @@ namespace MobileJpki.Ra.Tests;
 /// <summary>A fresh SQLite database file per test, created and configured as the server does (WAL).</summary>
 internal sealed class TestDatabase : IDisposable
 {
-    public TestDatabase()
+    /// <param name="interceptors">EF interceptors on every context, e.g. to make a step fail as a broken database would.</param>
+    public TestDatabase(params IInterceptor[] interceptors)
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mjpki-ra-tests", Guid.NewGuid().ToString("N") + ".db");
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         ConnectionString = $"Data Source={Path}";
-        var options = new DbContextOptionsBuilder<MjpkiDbContext>().UseSqlite(ConnectionString).Options;
+        var options = new DbContextOptionsBuilder<MjpkiDbContext>().UseSqlite(ConnectionString).AddInterceptors(interceptors).Options;
         Factory = new PooledDbContextFactory<MjpkiDbContext>(options);
         using var db = Factory.CreateDbContext();
         db.Database.EnsureCreated();

@@ -98,25 +98,11 @@ public sealed partial class LifecycleStore
             return false;
         }
 
-        var existing = await db.Phones.FirstOrDefaultAsync(p => p.PhoneId == phone.PhoneId, ct);
-        if (existing is null)
+        var phones = await PhoneBindings.LockAsync(db, [phone.PhoneId], ct);
+        var holders = await PhoneBindings.HoldersAsync(db, [phone.PhoneId], ct);
+        if (PhoneBindings.Bind(db, phones, holders, phone) is { } refusal)
         {
-            db.Phones.Add(new PhoneEntity
-            {
-                PhoneId = phone.PhoneId,
-                Model = phone.Model,
-                Os = phone.Os,
-                DeviceSecretHash = phone.DeviceSecretHash,
-                PersonId = phone.PersonId,
-                CreatedAt = phone.CreatedAt,
-            });
-        }
-        else
-        {
-            existing.Model = phone.Model;
-            existing.Os = phone.Os;
-            existing.DeviceSecretHash = phone.DeviceSecretHash;
-            existing.PersonId = phone.PersonId;
+            throw refusal;
         }
 
         db.Applications.Add(StorageMapping.ToEntity(application, purpose));

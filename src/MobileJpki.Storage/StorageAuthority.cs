@@ -115,18 +115,19 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
                 var results = await WriteApplicationsAsync(batch);
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    batch[i].Result.TrySetResult(results[i]);
+                    batch[i].Complete(results[i]);
                 }
             }
             catch (DbUpdateException unique) when (MjpkiDatabase.IsUniqueViolation(unique))
             {
-                // Another writer (another node) raced us on a unique key: fall back to one transaction each,
-                // so only the real duplicate is refused. Any other failure (the database is down) fails the whole group.
+                // Another writer (another node) raced us on a unique key (a nonce, or a phone both inserted): fall back to
+                // one transaction each, so only the real duplicate is refused and the phone's second applicant sees the
+                // first. Any other failure (the database is down) fails the whole group.
                 foreach (var one in batch)
                 {
                     try
                     {
-                        one.Result.TrySetResult((await WriteApplicationsAsync([one]))[0]);
+                        one.Complete((await WriteApplicationsAsync([one]))[0]);
                     }
                     catch (DbUpdateException duplicate) when (MjpkiDatabase.IsUniqueViolation(duplicate))
                     {
@@ -148,47 +149,37 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
         }
     }
 
-    private async Task<bool[]> WriteApplicationsAsync(IReadOnlyList<PendingApplication> batch)
+    /// <summary>One transaction for the group: per application, true (stored), false (nonce seen) or the RA's refusal.</summary>
+    private async Task<Written[]> WriteApplicationsAsync(IReadOnlyList<PendingApplication> batch)
     {
         await using var db = await contexts.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
+        var phoneIds = batch.Select(b => b.Phone.PhoneId).Distinct(StringComparer.Ordinal).ToArray();
+
+        // The phone rows first, locked: who refers to a phone is read after any other writer of it has committed.
+        var phones = await PhoneBindings.LockAsync(db, phoneIds, CancellationToken.None);
+        var holders = await PhoneBindings.HoldersAsync(db, phoneIds, CancellationToken.None);
         var nonces = batch.Select(b => b.Application.Nonce).ToArray();
         var seen = (await db.Applications.Where(a => nonces.Contains(a.Nonce)).Select(a => a.Nonce).ToListAsync()).ToHashSet(StringComparer.Ordinal);
-        var phoneIds = batch.Select(b => b.Phone.PhoneId).Distinct().ToArray();
-        var phones = await db.Phones.Where(p => phoneIds.Contains(p.PhoneId)).ToDictionaryAsync(p => p.PhoneId, StringComparer.Ordinal);
-        var results = new bool[batch.Count];
+        var results = new Written[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             var (application, phone) = (batch[i].Application, batch[i].Phone);
-            if (!seen.Add(application.Nonce))
+            if (seen.Contains(application.Nonce))
             {
+                results[i] = new Written(false, null);
                 continue;
             }
 
-            if (!phones.TryGetValue(phone.PhoneId, out var existing))
+            if (PhoneBindings.Bind(db, phones, holders, phone) is { } refusal)
             {
-                existing = new PhoneEntity
-                {
-                    PhoneId = phone.PhoneId,
-                    Model = phone.Model,
-                    Os = phone.Os,
-                    DeviceSecretHash = phone.DeviceSecretHash,
-                    PersonId = phone.PersonId,
-                    CreatedAt = phone.CreatedAt,
-                };
-                db.Phones.Add(existing);
-                phones.Add(phone.PhoneId, existing);
-            }
-            else
-            {
-                existing.Model = phone.Model;
-                existing.Os = phone.Os;
-                existing.DeviceSecretHash = phone.DeviceSecretHash;
-                existing.PersonId = phone.PersonId;
+                results[i] = new Written(false, refusal);
+                continue;
             }
 
+            seen.Add(application.Nonce);
             db.Applications.Add(StorageMapping.ToEntity(application, ApplicationPurpose.New));
-            results[i] = true;
+            results[i] = new Written(true, null);
         }
 
         await db.SaveChangesAsync();
@@ -503,5 +494,20 @@ public sealed class StorageAuthority(IDbContextFactory<MjpkiDbContext> contexts,
     private sealed record PendingApplication(ApplicationRecord Application, PhoneRecord Phone)
     {
         public TaskCompletionSource<bool> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Complete(Written written)
+        {
+            if (written.Refusal is { } refusal)
+            {
+                Result.TrySetException(refusal);
+            }
+            else
+            {
+                Result.TrySetResult(written.Stored);
+            }
+        }
     }
+
+    /// <summary>What writing one application came to: stored, its nonce already seen (neither), or refused by the RA's rule.</summary>
+    private readonly record struct Written(bool Stored, MjpkiException? Refusal);
 }

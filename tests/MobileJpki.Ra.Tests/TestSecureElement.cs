@@ -71,12 +71,14 @@ internal sealed class TestPhone
     private readonly X509Certificate2 _device;
     private readonly ECDsa _deviceKey;
 
+    /// <param name="phoneId">The phone id the app claims; by default also its SE's serial number, so the claim is true.</param>
     /// <param name="keySlot">Phone keys are taken from slots 1000 + 2·keySlot (signing) and the next (auth).</param>
-    public TestPhone(string phoneId, int keySlot, string model = RaHarness.Model, SeMaker? maker = null)
+    /// <param name="secureElementId">The serial number the maker certifies, when it is not <paramref name="phoneId"/> (a lying app).</param>
+    public TestPhone(string phoneId, int keySlot, string model = RaHarness.Model, SeMaker? maker = null, string? secureElementId = null)
     {
         PhoneId = phoneId;
         Model = model;
-        SecureElementId = "SE" + phoneId;
+        SecureElementId = secureElementId ?? phoneId;
         SigningKey = TestKeys.Rsa(1000 + (2 * keySlot));
         AuthKey = TestKeys.Rsa(1000 + (2 * keySlot) + 1);
         Secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));

@@ -32,7 +32,11 @@ public interface ILifecycleStore
     /// </summary>
     Task<IReadOnlyList<CertificateRecord>> RevokePhoneAsync(Guid personId, string phoneId, string reason, string rejection, DateTimeOffset at, CancellationToken ct);
 
-    /// <summary>Stores an application with its purpose (2: 機種変更) and upserts its phone, under the person's lock; false when the nonce was seen before.</summary>
+    /// <summary>
+    /// Stores an application with its purpose (2: 機種変更) and upserts its phone, under the person's lock and with the phone
+    /// row locked; false when the nonce was seen before.
+    /// </summary>
+    /// <exception cref="MjpkiException">phone-in-use, as <see cref="IRaStore.TryAddApplicationAsync"/>.</exception>
     Task<bool> AddApplicationAsync(ApplicationRecord application, PhoneRecord phone, ApplicationPurpose purpose, CancellationToken ct);
 
     /// <summary>Stores a new challenge (and forgets challenges that expired long ago).</summary>

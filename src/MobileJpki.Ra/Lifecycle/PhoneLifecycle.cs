@@ -79,12 +79,6 @@ public sealed partial class PhoneLifecycle(
             throw MjpkiException.Conflict("wipe-pending", "This phone's old certificates must be deleted first: open the app so it can synchronise, then apply again.");
         }
 
-        if (existing?.PersonId is { } owner && owner != personId
-            && (await raStore.GetCertificatesOfPhoneAsync(phoneId, ct)).Any(c => c.PersonId == owner && c.Status != CertificateStatus.Revoked))
-        {
-            throw MjpkiException.Conflict("phone-in-use", "This phone holds another person's certificates; they must be revoked before it can be used for a new application.");
-        }
-
         var oldPhones = (await store.GetPhoneCertificatesOfPersonAsync(personId, ct))
             .Where(c => c.PhoneId != phoneId && c.Status is CertificateStatus.Issued or CertificateStatus.Active or CertificateStatus.Suspended)
             .Select(c => c.PhoneId)

@@ -127,7 +127,9 @@ public static class EnrollmentThroughput
     {
         const int cards = 32;
         using var deviceKey = RSA.Create(2048);
-        using var device = MakeCa("CN=Bench SE", deviceKey, (maker, makerKey));
+
+        // One SE per card: the phone id is the SE's certified serial number, and a phone belongs to one person.
+        var devices = Enumerable.Range(0, cards).Select(c => MakeCa($"CN=Bench SE, SERIALNUMBER=benchphone{c}", deviceKey, (maker, makerKey))).ToArray();
         var phoneKeys = Enumerable.Range(0, 8).Select(_ => RSA.Create(2048)).ToArray();
         var cardList = new List<(X509Certificate2 Cert, RSA Key)>();
         for (var i = 0; i < cards; i++)
@@ -147,10 +149,11 @@ public static class EnrollmentThroughput
             var nonce = RandomNumberGenerator.GetBytes(32);
             var challenge = EnrollmentApplication.AttestationChallenge(nonce);
             var keys = new List<ApplicationKey>();
+            var device = devices[i % cards];
             foreach (var (kind, fid, key) in new[] { ("sign", 0x1A, phoneKeys[i % 8]), ("auth", 0x17, phoneKeys[(i + 1) % 8]) })
             {
                 var req = new CertificateRequest("CN=key", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-                req.CertificateExtensions.Add(new X509Extension(Oids.KeyAttestation, new KeyAttestationData(challenge, "BENCHSE", fid, KeyOrigin.GeneratedInsideSecureElement).Encode(), false));
+                req.CertificateExtensions.Add(new X509Extension(Oids.KeyAttestation, new KeyAttestationData(challenge, $"benchphone{i % cards}", fid, KeyOrigin.GeneratedInsideSecureElement).Encode(), false));
                 var now = clock.GetUtcNow();
                 using var att = req.Create(device.SubjectName, X509SignatureGenerator.CreateForRSA(deviceKey, RSASignaturePadding.Pkcs1), now.AddMinutes(-5), now.AddYears(1), RandomNumberGenerator.GetBytes(8));
                 keys.Add(new ApplicationKey { Kind = kind, PublicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()), Attestation = [Convert.ToBase64String(att.RawData), Convert.ToBase64String(device.RawData)] });
@@ -160,7 +163,7 @@ public static class EnrollmentThroughput
             {
                 Nonce = Convert.ToBase64String(nonce),
                 CreatedAt = clock.GetUtcNow(),
-                Device = new DeviceFacts { PhoneId = $"benchphone{i}", Model = "pixel-8", Os = "Android 14" },
+                Device = new DeviceFacts { PhoneId = $"benchphone{i % cards}", Model = "pixel-8", Os = "Android 14" },
                 DeviceSecretHash = Convert.ToBase64String(SHA256.HashData(nonce)),
                 Keys = keys,
             };
@@ -169,6 +172,11 @@ public static class EnrollmentThroughput
             cms.ComputeSignature(new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, cert, signKey));
             result[i] = cms.Encode();
         });
+        foreach (var device in devices)
+        {
+            device.Dispose();
+        }
+
         return [.. result];
     }
 

@@ -91,7 +91,8 @@ public sealed class SecureElement
 
     internal static SecureElement Create(PhoneModel model, TimeProvider time)
     {
-        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        // Lowercase hex: the serial becomes the phone id (PhoneIdentity), which the simulator also uses as a file name.
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         using var attestationKey = RSA.Create(2048);
         using var deviceCert = SandboxMakerCa.IssueDeviceCertificate(id, model.Maker, attestationKey, time);
         using var root = SeMakerRoots.Default;

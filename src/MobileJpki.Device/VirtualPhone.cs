@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using MobileJpki.Card;
+using MobileJpki.Core.Attestation;
 
 namespace MobileJpki.Device;
 
@@ -12,9 +12,11 @@ public sealed class VirtualPhone
     private readonly TimeProvider time;
     private string? autoSavePath;
 
-    private VirtualPhone(string phoneId, PhoneModel model, string osVersion, SecureElement secureElement, PhoneAppData app, TimeProvider time)
+    private VirtualPhone(PhoneModel model, string osVersion, SecureElement secureElement, PhoneAppData app, TimeProvider time)
     {
-        PhoneId = phoneId;
+        PhoneId = PhoneIdentity.TryFromDeviceCertificate(secureElement.State.DeviceCertificate, out var phoneId)
+            ? phoneId
+            : throw new InvalidDataException("The secure element's device certificate names no usable serial number.");
         Model = model;
         OsVersion = osVersion;
         SecureElement = secureElement;
@@ -23,6 +25,7 @@ public sealed class VirtualPhone
         SecureElement.StateChanged += (_, _) => AutoSave();
     }
 
+    /// <summary>The SE's serial number as its device certificate names it: the server accepts applications from this phone only under this id.</summary>
     public string PhoneId { get; }
 
     public PhoneModel Model { get; }
@@ -44,7 +47,7 @@ public sealed class VirtualPhone
     {
         ArgumentNullException.ThrowIfNull(time);
         var model = PhoneModels.Find(modelId) ?? throw new ArgumentException($"unknown phone model '{modelId}'", nameof(modelId));
-        return new VirtualPhone(NewId(), model, model.Os, SecureElement.Create(model, time), NewAppData(), time);
+        return new VirtualPhone(model, model.Os, SecureElement.Create(model, time), NewAppData(), time);
     }
 
     /// <summary>Erases the app's storage. The SE keeps its keys and certificates, as on a real phone (DESIGN.md).</summary>
@@ -78,9 +81,9 @@ public sealed class VirtualPhone
 
         var model = PhoneModels.Find(file.ModelId ?? string.Empty)
             ?? throw new InvalidDataException($"The phone file '{path}' names an unknown model.");
-        if (file.PhoneId.Length != 16 || !file.PhoneId.All(Uri.IsHexDigit) || file.OsVersion.Length > 64)
+        if (file.OsVersion.Length > 64)
         {
-            throw new InvalidDataException($"The phone file '{path}' has a malformed phone id or OS version.");
+            throw new InvalidDataException($"The phone file '{path}' has a malformed OS version.");
         }
 
         if (file.App.InstallationId is null || file.App.Values is null || file.App.Values.Count > MaxAppValues)
@@ -90,7 +93,8 @@ public sealed class VirtualPhone
 
         file.SecureElement.Validate();
         var se = new SecureElement(file.SecureElement, time, model.Supported);
-        return new VirtualPhone(file.PhoneId, model, file.OsVersion, se, file.App, time);
+        // The stored phone id is for people reading the file; the phone's id is always its SE's attested one.
+        return new VirtualPhone(model, file.OsVersion, se, file.App, time);
     }
 
     public static VirtualPhone Open(string path) => Open(path, TimeProvider.System);
@@ -118,8 +122,6 @@ public sealed class VirtualPhone
             });
         }
     }
-
-    private static string NewId() => Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
 
     private static PhoneAppData NewAppData() => new() { InstallationId = Guid.NewGuid().ToString("N") };
 

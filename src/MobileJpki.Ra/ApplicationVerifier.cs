@@ -122,8 +122,8 @@ public sealed class ApplicationVerifier(
             throw MjpkiException.BadRequest("bad-email", "The e-mail address is not valid.");
         }
 
-        // Step 4: the keys, each born in the SE and bound to this application's nonce.
-        var keys = CheckKeys(content.Keys, nonce, now);
+        // Step 4: the keys, each born in the SE and bound to this application's nonce, all in the SE the phone id names.
+        var keys = CheckKeys(content.Keys, nonce, content.Device.PhoneId, now);
         return new VerifiedApplication(content, cardRecord, keys, nonce, secretHash);
     }
 
@@ -207,7 +207,7 @@ public sealed class ApplicationVerifier(
 
     private void CheckDevice(DeviceFacts device)
     {
-        if (string.IsNullOrEmpty(device.PhoneId) || device.PhoneId.Length > 64 || !device.PhoneId.All(char.IsAsciiLetterOrDigit))
+        if (!PhoneIdentity.IsWellFormed(device.PhoneId))
         {
             throw MjpkiException.BadRequest("malformed-application", "The phone id must be 1–64 ASCII letters or digits.");
         }
@@ -223,7 +223,7 @@ public sealed class ApplicationVerifier(
         }
     }
 
-    private List<ApplicationKeyRecord> CheckKeys(IReadOnlyList<ApplicationKey> keys, byte[] nonce, DateTimeOffset now)
+    private List<ApplicationKeyRecord> CheckKeys(IReadOnlyList<ApplicationKey> keys, byte[] nonce, string claimedPhoneId, DateTimeOffset now)
     {
         if (keys.Count is < 1 or > 2)
         {
@@ -262,11 +262,23 @@ public sealed class ApplicationVerifier(
                 chain.Add(DecodeBase64(der, "attestation", 64, 8192));
             }
 
-            if (!KeyAttestationVerifier.TryVerify(chain, _seMakerTrust, challenge, spki, now, out _, out var attestationError))
+            if (!KeyAttestationVerifier.TryVerify(chain, _seMakerTrust, challenge, spki, now, out _, out var seSerial, out var attestationError))
             {
                 throw attestationError == KeyAttestationVerifier.UnparsableCertificateError
                     ? MjpkiException.BadRequest("bad-attestation", "An attestation certificate could not be parsed.")
                     : MjpkiException.BadRequest("bad-attestation", $"The {hierarchy.WireName()} key was not proven to be generated inside a genuine secure element: {attestationError}");
+            }
+
+            // The phone id is whatever the maker certified as this SE's serial number, never the client's say-so: an
+            // application naming another phone's id (to take over its record, secret and certificates) stops here.
+            if (!PhoneIdentity.TryFromSerialNumber(seSerial, out var attestedPhoneId))
+            {
+                throw MjpkiException.BadRequest("bad-attestation", $"The {hierarchy.WireName()} key's device certificate names no usable secure element serial number.");
+            }
+
+            if (!string.Equals(attestedPhoneId, claimedPhoneId, StringComparison.Ordinal))
+            {
+                throw PhoneIdMismatch();
             }
 
             result.Add(new ApplicationKeyRecord(kind, spki));
@@ -274,6 +286,10 @@ public sealed class ApplicationVerifier(
 
         return result;
     }
+
+    private static MjpkiException PhoneIdMismatch() => MjpkiException.BadRequest(
+        "phone-id-mismatch",
+        "申請の端末IDが、セキュアエレメントが証明する端末IDと一致しません / The application's phone id is not the one its secure element's device certificate attests.");
 
     private static byte[] DecodeBase64(string? value, string field, int minBytes, int maxBytes)
     {

@@ -21,7 +21,11 @@ public interface IRaStore : IClaimLeases
 
     Task<CertificateRecord?> GetCertificateAsync(string serial, CancellationToken ct);
 
-    /// <summary>Stores the application and upserts its phone; false when the nonce was seen before.</summary>
+    /// <summary>
+    /// Stores the application and upserts its phone; false when the nonce was seen before. In the same transaction, with
+    /// the phone row locked, <see cref="PhoneOwnership"/> decides whether the applicant may take the phone record.
+    /// </summary>
+    /// <exception cref="MjpkiException">phone-in-use: another person's application or certificate still refers to the phone.</exception>
     Task<bool> TryAddApplicationAsync(ApplicationRecord application, PhoneRecord phone, CancellationToken ct);
 
     /// <summary>Atomically moves up to <paramref name="max"/> due queued applications to Processing and returns them.</summary>

@@ -79,14 +79,8 @@ public sealed partial class RegistrationAuthority(
             throw MjpkiException.Conflict("wipe-pending", "This phone's old certificates must be deleted first: open the app so it can synchronise, then apply again.");
         }
 
-        // The phone id is the client's claim: applying with it must not take over another person's phone (its secret,
-        // status and certificates) while that person's certificates are live on it.
-        if (existing?.PersonId is { } owner && owner != verified.CardSigningCertificate.PersonId
-            && (await store.GetCertificatesOfPhoneAsync(phoneId, ct)).Any(c => c.PersonId == owner && c.Status != CertificateStatus.Revoked))
-        {
-            throw MjpkiException.Conflict("phone-in-use", "This phone holds another person's certificates; they must be revoked before it can be used for a new application.");
-        }
-
+        // The verifier proved the phone id is this SE's; whether its record may change hands (phone-in-use) is decided
+        // by PhoneOwnership inside the transaction that writes the application, never on an earlier read.
         var now = time.GetUtcNow();
         var application = ApplicationRecord.Queue(verified, verified.CardSigningCertificate.PersonId, phoneId, now, window.ProcessAfter(now));
         var phone = new PhoneRecord(phoneId, verified.Content.Device.Model, verified.Content.Device.Os, verified.DeviceSecretHash, application.PersonId, false, now);

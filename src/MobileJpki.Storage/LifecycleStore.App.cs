@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using MobileJpki.Core;
 using MobileJpki.Ra;
@@ -11,28 +10,20 @@ public sealed partial class LifecycleStore
     /// <summary>Challenges this long past their expiry are deleted when a new one is made (they can only be refused anyway).</summary>
     private static readonly TimeSpan ChallengeRetention = TimeSpan.FromDays(1);
 
-    public async Task<IReadOnlyList<CertificateRecord>> ResumePhoneAsync(Guid personId, string phoneId, Action<IReadOnlyList<CertificateRecord>> check, ApplicationRecord? application, DateTimeOffset at, CancellationToken ct)
+    public async Task<IReadOnlyList<CertificateRecord>> ChangePersonAsync(Guid personId, Func<PersonPhones, ChangeSet> decide, ApplicationRecord? application, ApplicationPurpose purpose, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await PersonLocks.LockAsync(db, [personId], ct);
         var rows = await PhoneCertificatesOf(db, personId).ToListAsync(ct);
+        var unfinished = PhoneOwnership.UnfinishedApplications.Select(s => (int)s).ToArray();
+        var applications = await db.Applications.AsNoTracking()
+            .Where(a => a.PersonId == personId && unfinished.Contains(a.Status))
+            .OrderBy(a => a.AcceptedAt)
+            .ToListAsync(ct);
 
-        // The policy decides on what is true under the lock; a refusal throws and the transaction rolls back untouched.
-        check(rows.ConvertAll(StorageMapping.ToRecord));
-        var held = rows.Where(c => c.PhoneId == phoneId && c.Status == (int)CertificateStatus.Suspended).ToList();
-        foreach (var row in held)
-        {
-            if (row.Kind == (int)CertificateKind.PhoneSigning)
-            {
-                CertificateStatusChanges.Apply(row, CertificateStatus.Revoked, at, RevocationReasons.Resumed);
-            }
-            else
-            {
-                CertificateStatusChanges.Apply(row, CertificateStatus.Active, at, null);
-            }
-        }
-
+        // The RA decides on what is true under the lock; a refusal throws and the transaction rolls back untouched.
+        var changes = decide(new PersonPhones(rows.ConvertAll(StorageMapping.ToRecord), applications.ConvertAll(StorageMapping.ToRecord)));
         if (application is not null)
         {
             if (await db.Applications.AnyAsync(a => a.Nonce == application.Nonce, ct))
@@ -40,52 +31,13 @@ public sealed partial class LifecycleStore
                 throw MjpkiException.Conflict("replayed-application", "This application was already submitted.");
             }
 
-            db.Applications.Add(StorageMapping.ToEntity(application, ApplicationPurpose.Resume));
+            db.Applications.Add(StorageMapping.ToEntity(application, purpose));
         }
 
-        await CertificateStatusChanges.MarkOcspStaleAsync(db, held.ConvertAll(c => c.Serial), ct);
+        var changed = await ChangeSetWriter.ApplyAsync(db, changes, rows, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return held.ConvertAll(StorageMapping.ToRecord);
-    }
-
-    public async Task<IReadOnlyList<CertificateRecord>> RevokePhoneAsync(Guid personId, string phoneId, string reason, string rejection, DateTimeOffset at, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await PersonLocks.LockAsync(db, [personId], ct);
-        var live = await PhoneCertificatesOf(db, personId)
-            .Where(c => c.PhoneId == phoneId && (c.Status == (int)CertificateStatus.Issued || c.Status == (int)CertificateStatus.Active || c.Status == (int)CertificateStatus.Suspended))
-            .ToListAsync(ct);
-        if (live.Count == 0)
-        {
-            return [];
-        }
-
-        foreach (var row in live)
-        {
-            CertificateStatusChanges.Apply(row, CertificateStatus.Revoked, at, reason);
-        }
-
-        // An application still waiting (e.g. the signing certificate of a resume) must not bring certificates back.
-        foreach (var queued in await db.Applications.Where(a => a.PhoneId == phoneId && a.PersonId == personId && a.Status == (int)ApplicationStatus.Queued).ToListAsync(ct))
-        {
-            queued.Status = (int)ApplicationStatus.Rejected;
-            queued.CompletedAt = at;
-            queued.Reason = rejection;
-        }
-
-        // Until the app confirms it deleted the SE data, the phone is told to (the existing wipe mechanism).
-        var phone = await db.Phones.FirstOrDefaultAsync(p => p.PhoneId == phoneId, ct);
-        if (phone is not null)
-        {
-            phone.WipeRequested = true;
-        }
-
-        await CertificateStatusChanges.MarkOcspStaleAsync(db, live.ConvertAll(c => c.Serial), ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return live.ConvertAll(StorageMapping.ToRecord);
+        return changed.Select(StorageMapping.ToRecord).ToArray();
     }
 
     public async Task<bool> AddApplicationAsync(ApplicationRecord application, PhoneRecord phone, ApplicationPurpose purpose, CancellationToken ct)
@@ -98,25 +50,11 @@ public sealed partial class LifecycleStore
             return false;
         }
 
-        var existing = await db.Phones.FirstOrDefaultAsync(p => p.PhoneId == phone.PhoneId, ct);
-        if (existing is null)
+        var phones = await PhoneBindings.LockAsync(db, [phone.PhoneId], ct);
+        var holders = await PhoneBindings.HoldersAsync(db, [phone.PhoneId], ct);
+        if (PhoneBindings.Bind(db, phones, holders, phone) is { } refusal)
         {
-            db.Phones.Add(new PhoneEntity
-            {
-                PhoneId = phone.PhoneId,
-                Model = phone.Model,
-                Os = phone.Os,
-                DeviceSecretHash = phone.DeviceSecretHash,
-                PersonId = phone.PersonId,
-                CreatedAt = phone.CreatedAt,
-            });
-        }
-        else
-        {
-            existing.Model = phone.Model;
-            existing.Os = phone.Os;
-            existing.DeviceSecretHash = phone.DeviceSecretHash;
-            existing.PersonId = phone.PersonId;
+            throw refusal;
         }
 
         db.Applications.Add(StorageMapping.ToEntity(application, purpose));

@@ -16,9 +16,6 @@ public sealed partial class StorageAuthority(IDbContextFactory<MjpkiDbContext> c
 {
     private readonly StorageNode _node = node ?? StorageNode.CreateDefault();
 
-    private const string CardChangedReason =
-        "申請に使ったマイナンバーカードの署名用電子証明書が発行処理中に失効または一時停止されました / The card's signing certificate used for the application was revoked or put on hold while it was being issued.";
-
     private const int MaxGroupCommit = 256;
     private readonly ConcurrentQueue<PendingApplication> _pendingApplications = new();
     private int _applicationWriterActive;
@@ -115,18 +112,19 @@ public sealed partial class StorageAuthority(IDbContextFactory<MjpkiDbContext> c
                 var results = await WriteApplicationsAsync(batch);
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    batch[i].Result.TrySetResult(results[i]);
+                    batch[i].Complete(results[i]);
                 }
             }
             catch (DbUpdateException unique) when (MjpkiDatabase.IsUniqueViolation(unique))
             {
-                // Another writer (another node) raced us on a unique key: fall back to one transaction each,
-                // so only the real duplicate is refused. Any other failure (the database is down) fails the whole group.
+                // Another writer (another node) raced us on a unique key (a nonce, or a phone both inserted): fall back to
+                // one transaction each, so only the real duplicate is refused and the phone's second applicant sees the
+                // first. Any other failure (the database is down) fails the whole group.
                 foreach (var one in batch)
                 {
                     try
                     {
-                        one.Result.TrySetResult((await WriteApplicationsAsync([one]))[0]);
+                        one.Complete((await WriteApplicationsAsync([one]))[0]);
                     }
                     catch (DbUpdateException duplicate) when (MjpkiDatabase.IsUniqueViolation(duplicate))
                     {
@@ -148,47 +146,37 @@ public sealed partial class StorageAuthority(IDbContextFactory<MjpkiDbContext> c
         }
     }
 
-    private async Task<bool[]> WriteApplicationsAsync(IReadOnlyList<PendingApplication> batch)
+    /// <summary>One transaction for the group: per application, true (stored), false (nonce seen) or the RA's refusal.</summary>
+    private async Task<Written[]> WriteApplicationsAsync(IReadOnlyList<PendingApplication> batch)
     {
         await using var db = await contexts.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
+        var phoneIds = batch.Select(b => b.Phone.PhoneId).Distinct(StringComparer.Ordinal).ToArray();
+
+        // The phone rows first, locked: who refers to a phone is read after any other writer of it has committed.
+        var phones = await PhoneBindings.LockAsync(db, phoneIds, CancellationToken.None);
+        var holders = await PhoneBindings.HoldersAsync(db, phoneIds, CancellationToken.None);
         var nonces = batch.Select(b => b.Application.Nonce).ToArray();
         var seen = (await db.Applications.Where(a => nonces.Contains(a.Nonce)).Select(a => a.Nonce).ToListAsync()).ToHashSet(StringComparer.Ordinal);
-        var phoneIds = batch.Select(b => b.Phone.PhoneId).Distinct().ToArray();
-        var phones = await db.Phones.Where(p => phoneIds.Contains(p.PhoneId)).ToDictionaryAsync(p => p.PhoneId, StringComparer.Ordinal);
-        var results = new bool[batch.Count];
+        var results = new Written[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             var (application, phone) = (batch[i].Application, batch[i].Phone);
-            if (!seen.Add(application.Nonce))
+            if (seen.Contains(application.Nonce))
             {
+                results[i] = new Written(false, null);
                 continue;
             }
 
-            if (!phones.TryGetValue(phone.PhoneId, out var existing))
+            if (PhoneBindings.Bind(db, phones, holders, phone) is { } refusal)
             {
-                existing = new PhoneEntity
-                {
-                    PhoneId = phone.PhoneId,
-                    Model = phone.Model,
-                    Os = phone.Os,
-                    DeviceSecretHash = phone.DeviceSecretHash,
-                    PersonId = phone.PersonId,
-                    CreatedAt = phone.CreatedAt,
-                };
-                db.Phones.Add(existing);
-                phones.Add(phone.PhoneId, existing);
-            }
-            else
-            {
-                existing.Model = phone.Model;
-                existing.Os = phone.Os;
-                existing.DeviceSecretHash = phone.DeviceSecretHash;
-                existing.PersonId = phone.PersonId;
+                results[i] = new Written(false, refusal);
+                continue;
             }
 
+            seen.Add(application.Nonce);
             db.Applications.Add(StorageMapping.ToEntity(application, ApplicationPurpose.New));
-            results[i] = true;
+            results[i] = new Written(true, null);
         }
 
         await db.SaveChangesAsync();
@@ -231,116 +219,41 @@ public sealed partial class StorageAuthority(IDbContextFactory<MjpkiDbContext> c
 
     public async Task<IReadOnlyCollection<string>> CompleteApplicationsAsync(IReadOnlyList<IssuanceOutcome> outcomes, CancellationToken ct)
     {
-        var notified = new HashSet<string>(StringComparer.Ordinal);
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var personIds = outcomes.Select(o => o.PersonId).Distinct().ToArray();
         var applicationIds = outcomes.Select(o => o.ApplicationId).ToArray();
+
         // Nodes completing applications of one person take turns; the reads below run after the lock, so the later
         // node sees and revokes what the earlier one issued.
         await PersonLocks.LockAsync(db, personIds, ct);
 
-        // One read for the whole batch: every live or on-hold phone certificate of these persons (the batch's own new
-        // certificates included, since the CA recorded them as Issued; on-hold ones because a device change after the
-        // hotline suspended the lost phone must revoke those too) and the applications themselves. Certificates of an
-        // application another node is still processing are left alone: that node completes after us and revokes ours.
+        // One read for the whole batch of what the RA's rule (IssuanceCompletion) decides on; it decides, this applies.
+        var supersedable = IssuanceCompletion.Supersedable.Select(s => (int)s).ToArray();
         var live = await db.Certificates
             .Where(c => personIds.Contains(c.PersonId)
                 && (c.Kind == (int)CertificateKind.PhoneSigning || c.Kind == (int)CertificateKind.PhoneAuth)
-                && (c.Status == (int)CertificateStatus.Issued || c.Status == (int)CertificateStatus.Active || c.Status == (int)CertificateStatus.Suspended)
-                && !db.Applications.Any(a => a.Id == c.ApplicationId && a.Status == (int)ApplicationStatus.Processing && !applicationIds.Contains(a.Id)))
+                && supersedable.Contains(c.Status))
             .ToListAsync(ct);
-        var livePerPerson = live.ToLookup(c => c.PersonId);
-        var applications = await db.Applications.Where(a => applicationIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        var ofLive = live.Select(c => c.ApplicationId).OfType<Guid>().Distinct().ToArray();
+        var processing = (await db.Applications.AsNoTracking()
+            .Where(a => ofLive.Contains(a.Id) && a.Status == (int)ApplicationStatus.Processing)
+            .Select(a => a.Id)
+            .ToListAsync(ct)).ToHashSet();
+        var applications = await db.Applications.AsNoTracking().Where(a => applicationIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, StorageMapping.ToRecord, ct);
 
-        // The RA planned these applications before taking the lock: a card event (address change, renewal, loss) may
-        // have revoked or held the card certificate since. Read under the lock, so such an application is refused here.
+        // The RA planned these applications before taking the lock: a card event may have revoked or held the card
+        // certificate since. Read under the lock, so the rule refuses such an application.
         var cardSerials = applications.Values.Select(a => a.CardSigningSerial).Distinct().ToArray();
         var cardStatus = await db.Certificates.AsNoTracking()
             .Where(c => cardSerials.Contains(c.Serial))
             .ToDictionaryAsync(c => c.Serial, c => (CertificateStatus)c.Status, ct);
-        var toWipe = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        var outbox = new List<(NotificationRecord Notice, string? Email)>();
-        var changed = new List<string>();
 
-        for (var index = 0; index < outcomes.Count; index++)
-        {
-            var outcome = outcomes[index];
-            if (applications.TryGetValue(outcome.ApplicationId, out var planned)
-                && cardStatus.GetValueOrDefault(planned.CardSigningSerial) != CertificateStatus.Active)
-            {
-                // Its certificates were signed but never handed out: revoked like an interrupted round's.
-                var mine = outcome.Certificates.Select(c => c.Serial).ToHashSet(StringComparer.Ordinal);
-                foreach (var row in livePerPerson[outcome.PersonId].Where(c => mine.Contains(c.Serial)))
-                {
-                    CertificateStatusChanges.Apply(row, CertificateStatus.Revoked, outcome.CompletedAt, RevocationReasons.Abandoned);
-                    changed.Add(row.Serial);
-                }
-
-                planned.Status = (int)ApplicationStatus.Rejected;
-                planned.CompletedAt = outcome.CompletedAt;
-                planned.Reason = CardChangedReason;
-                var refusal = Notices.Rejected(outcome.PhoneId, outcome.ApplicationId, CardChangedReason, outcome.CompletedAt);
-                db.Notifications.Add(StorageMapping.ToEntity(refusal));
-                outbox.Add((refusal, planned.Email));
-                notified.Add(outcome.PhoneId);
-                continue;
-            }
-
-            // Certificates of later outcomes in this batch supersede this one's, never the reverse.
-            var protectedSerials = outcomes.Skip(index).SelectMany(o => o.Certificates).Select(c => c.Serial).ToHashSet(StringComparer.Ordinal);
-            var newKinds = outcome.Certificates.Select(c => (int)c.Kind).ToHashSet();
-
-            // One phone at a time: every phone certificate of this person on another phone is revoked,
-            // and on this phone the older certificate of a kind just re-issued is replaced.
-            foreach (var old in livePerPerson[outcome.PersonId])
-            {
-                if (old.Status == (int)CertificateStatus.Revoked || protectedSerials.Contains(old.Serial)
-                    || (old.PhoneId == outcome.PhoneId && !newKinds.Contains(old.Kind)))
-                {
-                    continue;
-                }
-
-                CertificateStatusChanges.Apply(old, CertificateStatus.Revoked, outcome.CompletedAt, old.PhoneId == outcome.PhoneId ? RevocationReasons.Superseded : RevocationReasons.DeviceChanged);
-                changed.Add(old.Serial);
-                if (old.PhoneId is not null && old.PhoneId != outcome.PhoneId)
-                {
-                    toWipe[old.PhoneId] = outcome.CompletedAt;
-                }
-            }
-
-            // A phone that receives certificates keeps its SE, even if an earlier outcome of this batch superseded it.
-            toWipe.Remove(outcome.PhoneId);
-            if (applications.TryGetValue(outcome.ApplicationId, out var application))
-            {
-                application.Status = (int)ApplicationStatus.Issued;
-                application.CompletedAt = outcome.CompletedAt;
-            }
-
-            db.Notifications.Add(StorageMapping.ToEntity(outcome.Notification));
-            outbox.Add((outcome.Notification, application?.Email));
-            notified.Add(outcome.PhoneId);
-        }
-
-        if (toWipe.Count > 0)
-        {
-            var wipeIds = toWipe.Keys.ToArray();
-            foreach (var phone in await db.Phones.Where(p => wipeIds.Contains(p.PhoneId)).ToListAsync(ct))
-            {
-                phone.WipeRequested = true;
-                var wipe = Notices.Wipe(phone.PhoneId, toWipe[phone.PhoneId]);
-                db.Notifications.Add(StorageMapping.ToEntity(wipe));
-                outbox.Add((wipe, null));
-                notified.Add(phone.PhoneId);
-            }
-        }
-
-        // E-mail and Web Push copies of the notices, in the same transaction (docs/operations.md, "Notifications").
-        await OutboxWriter.AddAsync(db, outbox, ct);
-        await CertificateStatusChanges.MarkOcspStaleAsync(db, changed, ct);
+        var changes = IssuanceCompletion.Decide(outcomes, new CompletionState(live.ConvertAll(StorageMapping.ToRecord), processing, applications, cardStatus));
+        await ChangeSetWriter.ApplyAsync(db, changes, live, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return notified;
+        return changes.NotifiedPhones;
     }
 
     public async Task RejectApplicationAsync(Guid applicationId, string reason, DateTimeOffset at, NotificationRecord notification, CancellationToken ct)
@@ -489,5 +402,20 @@ public sealed partial class StorageAuthority(IDbContextFactory<MjpkiDbContext> c
     private sealed record PendingApplication(ApplicationRecord Application, PhoneRecord Phone)
     {
         public TaskCompletionSource<bool> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Complete(Written written)
+        {
+            if (written.Refusal is { } refusal)
+            {
+                Result.TrySetException(refusal);
+            }
+            else
+            {
+                Result.TrySetResult(written.Stored);
+            }
+        }
     }
+
+    /// <summary>What writing one application came to: stored, its nonce already seen (neither), or refused by the RA's rule.</summary>
+    private readonly record struct Written(bool Stored, MjpkiException? Refusal);
 }

@@ -45,6 +45,20 @@ public class KeyAttestationTests
         Assert.NotNull(attestation.Extensions[Oids.KeyAttestation]);
     }
 
+    /// <summary>The phone id the app puts in its application is the serial the maker certified, so the server accepts it.</summary>
+    [Fact]
+    public void PhoneId_IsTheSerialNumberTheVerifierReturnsFromTheDeviceCertificate()
+    {
+        var der = Chain.Select(c => c.RawData).ToList();
+        Assert.True(KeyAttestationVerifier.TryVerify(der, KeyAttestationTrust.For(SeMakerRoots.Default), challenge, Spki, Now, out _, out var serial, out var error), error);
+
+        Assert.True(PhoneIdentity.TryFromSerialNumber(serial, out var attested));
+        Assert.Equal(attested, phone.PhoneId);
+        Assert.Equal(phone.SecureElement.SecureElementId, phone.PhoneId);
+        Assert.True(PhoneIdentity.TryFromDeviceCertificate(deviceChain[0].RawData, out var derived));
+        Assert.Equal(phone.PhoneId, derived);
+    }
+
     [Fact]
     public void GenerateKeyPair_AttestedKeyIsTheKeyThatSigns()
     {

@@ -89,6 +89,24 @@ public class VirtualPhoneTests
         Assert.DoesNotContain(SigningPassword, File.ReadAllText(path), StringComparison.Ordinal);
     }
 
+    /// <summary>Editing the phone file to claim another phone's id changes nothing: the id is always the SE's.</summary>
+    [Fact]
+    public void Load_FileClaimingAnotherPhoneId_KeepsItsSecureElementsId()
+    {
+        var phone = Create();
+        var victim = Create();
+        var path = TempPath();
+        phone.Save(path);
+        var edited = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(path), "(\"phoneId\"\\s*:\\s*)\"[^\"]*\"", $"$1\"{victim.PhoneId}\"", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        Assert.Contains(victim.PhoneId, edited, StringComparison.Ordinal);
+        File.WriteAllText(path, edited);
+
+        var loaded = VirtualPhone.Load(path, Clock());
+
+        Assert.Equal(phone.PhoneId, loaded.PhoneId);
+        Assert.Equal(loaded.SecureElement.SecureElementId, loaded.PhoneId);
+    }
+
     [Fact]
     public void Open_PersistsSeChangesImmediately()
     {

@@ -41,7 +41,7 @@ internal sealed class SeMaker
     /// <summary>The root certificate (public part only), as the RA is configured with it.</summary>
     public X509Certificate2 RootCertificate => _root.Value.Root;
 
-    /// <summary>A device (SE) certificate: a CA certificate naming the SE in its serialNumber attribute.</summary>
+    /// <summary>A device (SE) certificate: a CA certificate naming the SE in its serialNumber attribute (none when empty).</summary>
     public (X509Certificate2 Certificate, ECDsa Key) IssueDevice(string secureElementId)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -49,7 +49,11 @@ internal sealed class SeMaker
         name.AddCountryOrRegion("JP");
         name.AddOrganizationName("Test SE Maker devices");
         name.AddCommonName("Secure Element");
-        name.Add("2.5.4.5", secureElementId, System.Formats.Asn1.UniversalTagNumber.PrintableString);
+        if (secureElementId.Length > 0)
+        {
+            name.Add("2.5.4.5", secureElementId, System.Formats.Asn1.UniversalTagNumber.PrintableString);
+        }
+
         var request = new CertificateRequest(name.Build(), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
@@ -71,12 +75,14 @@ internal sealed class TestPhone
     private readonly X509Certificate2 _device;
     private readonly ECDsa _deviceKey;
 
+    /// <param name="phoneId">The phone id the app claims; by default also its SE's serial number, so the claim is true.</param>
     /// <param name="keySlot">Phone keys are taken from slots 1000 + 2·keySlot (signing) and the next (auth).</param>
-    public TestPhone(string phoneId, int keySlot, string model = RaHarness.Model, SeMaker? maker = null)
+    /// <param name="secureElementId">The serial number the maker certifies, when it is not <paramref name="phoneId"/> (a lying app).</param>
+    public TestPhone(string phoneId, int keySlot, string model = RaHarness.Model, SeMaker? maker = null, string? secureElementId = null)
     {
         PhoneId = phoneId;
         Model = model;
-        SecureElementId = "SE" + phoneId;
+        SecureElementId = secureElementId ?? phoneId;
         SigningKey = TestKeys.Rsa(1000 + (2 * keySlot));
         AuthKey = TestKeys.Rsa(1000 + (2 * keySlot) + 1);
         Secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
@@ -135,7 +141,7 @@ internal sealed class TestPhone
     /// <summary>The key attestation certificate: the attested key, signed by the device key, with the attestation extension.</summary>
     public byte[] Attest(RSA key, byte[] challenge, int fid, KeyOrigin origin = KeyOrigin.GeneratedInsideSecureElement)
     {
-        var data = new KeyAttestationData(challenge, SecureElementId, fid, origin);
+        var data = new KeyAttestationData(challenge, SecureElementId.Length > 0 ? SecureElementId : "unnamed", fid, origin);
         var request = new CertificateRequest(new X500DistinguishedName("CN=JPKI key attestation"), new PublicKey(key), HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509Extension(Oids.KeyAttestation, data.Encode(), critical: false));

@@ -136,6 +136,58 @@ public abstract class MultiNodeTests(StorageProvider provider)
         }
     }
 
+    /// <summary>
+    /// Two persons write an application for one phone through two nodes at once, for a new phone and for one the first
+    /// person already has an application on: the phone record goes to one person only, and only that person's
+    /// applications refer to it (the check and the write are one transaction, the phone row locked).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TryAddApplicationAsync_TwoPersonsOnePhoneThroughTwoNodes_OneOwnerNeverTakenOver(bool alreadyApplied)
+    {
+        using var f = new StorageFixture(provider);
+        var other = OtherNode(f, "node-b");
+        for (var round = 0; round < 10; round++)
+        {
+            var phoneId = $"shared{round}";
+            var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+            if (alreadyApplied)
+            {
+                await f.AddApplicationAsync(phoneId, a, f.Now.AddHours(8));
+            }
+
+            async Task<string> TryAsync(StorageAuthority node, Guid person)
+            {
+                var phone = StorageFixture.Phone(phoneId, person, f.Now) with { DeviceSecretHash = person.ToByteArray().Concat(new byte[16]).ToArray() };
+                try
+                {
+                    return await node.TryAddApplicationAsync(StorageFixture.Application(person, phoneId, f.Now, f.Now.AddHours(8)), phone, CancellationToken.None) ? "stored" : "replayed";
+                }
+                catch (MjpkiException ex)
+                {
+                    return ex.Code;
+                }
+            }
+
+            var results = await Task.WhenAll(Task.Run(() => TryAsync(f.Storage, a)), Task.Run(() => TryAsync(other, b)));
+
+            Assert.Single(results, r => r == "stored");
+            Assert.Single(results, r => r == "phone-in-use");
+            var winner = results[0] == "stored" ? a : b;
+            if (alreadyApplied)
+            {
+                Assert.Equal(a, winner);
+            }
+
+            await using var db = f.Database.Open();
+            var row = await db.Phones.AsNoTracking().SingleAsync(p => p.PhoneId == phoneId);
+            Assert.Equal(winner, row.PersonId);
+            Assert.Equal(winner.ToByteArray().Concat(new byte[16]).ToArray(), row.DeviceSecretHash);
+            Assert.All(await db.Applications.AsNoTracking().Where(x => x.PhoneId == phoneId).ToListAsync(), x => Assert.Equal(winner, x.PersonId));
+        }
+    }
+
     private static StorageAuthority OtherNode(StorageFixture f, string id) =>
         new(f.Database.Factory, f.Time, new StorageNode(id, StorageNode.DefaultClaimLease, f.WallClock));
 

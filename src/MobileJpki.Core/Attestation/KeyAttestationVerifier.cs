@@ -64,11 +64,28 @@ public static class KeyAttestationVerifier
         ReadOnlySpan<byte> expectedSubjectPublicKeyInfo,
         DateTimeOffset at,
         out KeyAttestationData? attestation,
+        out string error) =>
+        TryVerify(chain, trust, expectedChallenge, expectedSubjectPublicKeyInfo, at, out attestation, out _, out error);
+
+    /// <summary>As the other DER overload, also returning the SE serial number the maker certified.</summary>
+    /// <param name="deviceSerialNumber">
+    /// The serialNumber attribute of the verified device certificate (null when it names none): the SE's identity as
+    /// its maker vouches for it, from which <see cref="PhoneIdentity"/> derives the phone id. Set only on success.
+    /// </param>
+    public static bool TryVerify(
+        IReadOnlyList<byte[]> chain,
+        KeyAttestationTrust trust,
+        ReadOnlySpan<byte> expectedChallenge,
+        ReadOnlySpan<byte> expectedSubjectPublicKeyInfo,
+        DateTimeOffset at,
+        out KeyAttestationData? attestation,
+        out string? deviceSerialNumber,
         out string error)
     {
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(trust);
         attestation = null;
+        deviceSerialNumber = null;
 
         if (chain.Count is < 2 or > 3)
         {
@@ -171,6 +188,7 @@ public static class KeyAttestationVerifier
         }
 
         attestation = data;
+        deviceSerialNumber = known.SerialNumberAttribute;
         error = string.Empty;
         return true;
     }

@@ -17,7 +17,7 @@ public sealed partial class CertificateLifecycle(ILifecycleStore store, IPhoneNo
     public async Task<LifecycleResult> SuspendAsync(Guid personId, string? phoneId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var changed = await store.SuspendPhoneCertificatesAsync(personId, phoneId, now, p => Notices.Suspended(p, now), ct);
+        var changed = await store.ChangePersonAsync(personId, person => PhoneLifecycleRules.Suspend(person, phoneId, now), null, ApplicationPurpose.New, ct);
         if (changed.Count == 0)
         {
             var all = await store.GetPhoneCertificatesOfPersonAsync(personId, ct);

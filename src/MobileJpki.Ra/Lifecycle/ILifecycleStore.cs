@@ -5,34 +5,23 @@ namespace MobileJpki.Ra;
 /// <summary>What the certificate lifecycle (suspend, resume, revoke, card events) needs from storage (the SA).</summary>
 public interface ILifecycleStore
 {
-    /// <summary>
-    /// Puts the person's live phone certificates (Issued or Active; of one phone, or all when <paramref name="phoneId"/>
-    /// is null) on hold and queues <paramref name="notice"/> for each phone concerned, in one transaction under the
-    /// person's lock. Returns the changed certificates (empty when there was nothing live: nothing changed).
-    /// </summary>
-    Task<IReadOnlyList<CertificateRecord>> SuspendPhoneCertificatesAsync(Guid personId, string? phoneId, DateTimeOffset at, Func<string, NotificationRecord> notice, CancellationToken ct);
-
     /// <summary>The person's phone certificates in every status, newest first.</summary>
     Task<IReadOnlyList<CertificateRecord>> GetPhoneCertificatesOfPersonAsync(Guid personId, CancellationToken ct);
 
     /// <summary>
-    /// 解除, in one transaction under the person's lock: <paramref name="check"/> sees the person's phone certificates (it
-    /// throws to refuse, changing nothing); then the held certificates of <paramref name="phoneId"/> are released (auth:
-    /// Active) or revoked (signing: reason resumed), and <paramref name="application"/>, if any, is queued with purpose 1.
-    /// Returns the changed certificates.
+    /// One lifecycle step (suspend, resume, revoke) in one transaction under the person's lock: loads the person's phone
+    /// certificates (every status) and unfinished applications, asks <paramref name="decide"/> (a <see cref="PhoneLifecycleRules"/>
+    /// rule; it throws to refuse, changing nothing), applies the change set it returns and, if given, queues
+    /// <paramref name="application"/> with <paramref name="purpose"/>. Returns the changed certificates as they are now.
     /// </summary>
     /// <exception cref="MjpkiException">replayed-application when the application's nonce was seen before.</exception>
-    Task<IReadOnlyList<CertificateRecord>> ResumePhoneAsync(Guid personId, string phoneId, Action<IReadOnlyList<CertificateRecord>> check, ApplicationRecord? application, DateTimeOffset at, CancellationToken ct);
+    Task<IReadOnlyList<CertificateRecord>> ChangePersonAsync(Guid personId, Func<PersonPhones, ChangeSet> decide, ApplicationRecord? application, ApplicationPurpose purpose, CancellationToken ct);
 
     /// <summary>
-    /// 失効 from the app, in one transaction under the person's lock: every unrevoked phone certificate of the person on
-    /// this phone (issued, active or on hold) is revoked with <paramref name="reason"/>, the phone's queued applications
-    /// are rejected with <paramref name="rejection"/>, and the phone is marked to wipe its SE until it acknowledges.
-    /// Returns the revoked certificates (empty: nothing changed).
+    /// Stores an application with its purpose (2: 機種変更) and upserts its phone, under the person's lock and with the phone
+    /// row locked; false when the nonce was seen before.
     /// </summary>
-    Task<IReadOnlyList<CertificateRecord>> RevokePhoneAsync(Guid personId, string phoneId, string reason, string rejection, DateTimeOffset at, CancellationToken ct);
-
-    /// <summary>Stores an application with its purpose (2: 機種変更) and upserts its phone, under the person's lock; false when the nonce was seen before.</summary>
+    /// <exception cref="MjpkiException">phone-in-use, as <see cref="IRaStore.TryAddApplicationAsync"/>.</exception>
     Task<bool> AddApplicationAsync(ApplicationRecord application, PhoneRecord phone, ApplicationPurpose purpose, CancellationToken ct);
 
     /// <summary>Stores a new challenge (and forgets challenges that expired long ago).</summary>

@@ -38,7 +38,8 @@ public sealed partial class PhoneLifecycle(
     {
         var personId = OwnerOf(phone, "not-suspended");
         var application = cms is null ? null : await VerifyResumeApplicationAsync(phone, personId, cms, ct);
-        var changed = await store.ResumePhoneAsync(personId, phone.PhoneId, certificates => CheckResumable(certificates, phone.PhoneId, application), application, time.GetUtcNow(), ct);
+        var now = time.GetUtcNow();
+        var changed = await store.ChangePersonAsync(personId, person => PhoneLifecycleRules.Resume(person, phone.PhoneId, application, now), application, ApplicationPurpose.Resume, ct);
         notifier.Notify(phone.PhoneId);
         LogResumed(logger, personId, changed.Count, application?.Id);
         return (new LifecycleResult(changed), application);
@@ -48,12 +49,17 @@ public sealed partial class PhoneLifecycle(
     public async Task<LifecycleResult> RevokeAsync(PhoneRecord phone, CancellationToken ct)
     {
         var personId = OwnerOf(phone, "nothing-to-revoke");
-        var changed = await store.RevokePhoneAsync(
+        var now = time.GetUtcNow();
+        var changed = await store.ChangePersonAsync(
             personId,
-            phone.PhoneId,
-            RevocationReasons.CessationOfOperation,
-            "スマホ用電子証明書を失効したため取り下げました / Withdrawn: the phone certificates were revoked.",
-            time.GetUtcNow(),
+            person => PhoneLifecycleRules.Revoke(
+                person,
+                phone.PhoneId,
+                RevocationReasons.CessationOfOperation,
+                "スマホ用電子証明書を失効したため取り下げました / Withdrawn: the phone certificates were revoked.",
+                now),
+            null,
+            ApplicationPurpose.New,
             ct);
         if (changed.Count == 0)
         {
@@ -77,12 +83,6 @@ public sealed partial class PhoneLifecycle(
         if (existing is { WipeRequested: true })
         {
             throw MjpkiException.Conflict("wipe-pending", "This phone's old certificates must be deleted first: open the app so it can synchronise, then apply again.");
-        }
-
-        if (existing?.PersonId is { } owner && owner != personId
-            && (await raStore.GetCertificatesOfPhoneAsync(phoneId, ct)).Any(c => c.PersonId == owner && c.Status != CertificateStatus.Revoked))
-        {
-            throw MjpkiException.Conflict("phone-in-use", "This phone holds another person's certificates; they must be revoked before it can be used for a new application.");
         }
 
         var oldPhones = (await store.GetPhoneCertificatesOfPersonAsync(personId, ct))
@@ -218,28 +218,6 @@ public sealed partial class PhoneLifecycle(
         return new PasswordResetApproval(
             request.Kind,
             "カードを確認しました。新しいパスワードを設定してください / The card was verified; set the new phone password.");
-    }
-
-    private static void CheckResumable(IReadOnlyList<CertificateRecord> certificates, string phoneId, ApplicationRecord? application)
-    {
-        var held = certificates.Where(c => c.PhoneId == phoneId && c.Status == CertificateStatus.Suspended).ToArray();
-        if (held.Length == 0)
-        {
-            throw certificates.Any(c => c.Status == CertificateStatus.Suspended)
-                ? MjpkiException.Conflict("not-suspended-phone", "一時利用停止されているのは別のスマホの電子証明書です。停止したスマホから解除してください / The suspended certificates are on another phone; resume them from that phone.")
-                : MjpkiException.Conflict("not-suspended", "このスマホの電子証明書は一時利用停止されていません（解除済みまたは失効済み） / This phone's certificates are not suspended (already resumed, or revoked).");
-        }
-
-        var signingHeld = held.Any(c => c.Kind == CertificateKind.PhoneSigning);
-        if (signingHeld && application is null)
-        {
-            throw MjpkiException.BadRequest("resume-needs-card", "署名用電子証明書を再発行するため、マイナンバーカードの読み取りが必要です / The signing certificate is issued again: read the My Number Card to resume.");
-        }
-
-        if (!signingHeld && application is not null)
-        {
-            throw MjpkiException.BadRequest("bad-kinds", "No signing certificate of this phone is on hold: resume without a new application.");
-        }
     }
 
     private async Task<ApplicationRecord> VerifyResumeApplicationAsync(PhoneRecord phone, Guid personId, byte[] cms, CancellationToken ct)

@@ -42,7 +42,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture se
     /// <summary>One row: a route (method and pattern as the route table names them) and each caller's answer.</summary>
     /// <param name="Route">"GET /api/v1/audit"; "ANY" for endpoints that take every method (Razor Pages, health checks).</param>
     /// <param name="Answers">Per caller, in <see cref="Caller"/> order.</param>
-    /// <param name="Refusal">The problem code of every 401/403 answer of the row, when it has one.</param>
+    /// <param name="Refusal">The problem code of every 401/403 answer of the row, when it has one ("a / b": either).</param>
     /// <param name="Path">The concrete path asked, when the pattern's parameters are not the usual ones.</param>
     /// <param name="Body">The JSON body sent (POST default: <c>{}</c>).</param>
     /// <param name="Middleware">Served by middleware (OpenIddict), so not in the route table but checked the same way.</param>
@@ -77,6 +77,101 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture se
 
     public static readonly Row[] Matrix =
     [
+        // Public by design: the landing page, CA certificates, CRLs, OCSP, the API document, assets, the clock, keys.
+        R("GET /", 200),
+        R("ANY /healthz", 200),
+        R("ANY /readyz", 200),
+        R("GET /ca/{name}", 200, path: "/ca/sign.cer"),
+        R("GET /crl/{name}", 200, path: "/crl/sign.crl"),
+        R("GET /crl/{hierarchy}/{partition}", 200, path: "/crl/sign/0.crl"),
+        R("GET /ocsp/{hierarchy}/{**request}", 200, path: "/ocsp/sign/MAA="),
+        R("POST /ocsp/{hierarchy}", 200, path: "/ocsp/sign"),
+        R("GET /openapi/{documentName}.json", 200, path: "/openapi/v1.json"),
+        R("GET /ui/assets/{name}", 200, path: "/ui/assets/site.css"),
+        R("GET /ui/lang", 302, path: "/ui/lang?to=en"),
+        R("GET /api/v1/time", 200),
+        R("GET /api/v1/webpush/vapid-public-key", 200),
+        R("GET /api/v1/documents/keys", 200),
+
+        // Monitoring: /metrics only for the monitoring networks or key.
+        R("ANY /metrics", 401, monitoring: 200, refusal: "metrics-unauthorized"),
+
+        // The operator console: its own cookie, so a bearer token does not sign anyone in.
+        R("ANY /console", 302),
+        R("ANY /console/audit", 302),
+        R("ANY /console/operators", 302),
+        R("ANY /console/sign-in", 200),
+
+        // 利用申請 and device change: the card's signature in the body is the credential.
+        R("POST /api/v1/applications", 400),
+        R("POST /api/v1/device-changes", 400),
+
+        // The phone: its device secret for its own phone id.
+        R("GET /api/v1/phones/{phoneId}/status", 401, phone: 200, refusal: "phone-unauthorized"),
+        R("GET /api/v1/phones/{phoneId}/notifications", 401, phone: 200, refusal: "phone-unauthorized"),
+        R("POST /api/v1/phones/{phoneId}/registration", 401, phone: 400, refusal: "phone-unauthorized"),
+        R("POST /api/v1/phones/{phoneId}/wipe-acknowledgement", 401, phone: 204, refusal: "phone-unauthorized"),
+        R("POST /api/v1/phones/{phoneId}/webpush-subscriptions", 401, phone: 400, refusal: "phone-unauthorized"),
+        R("POST /api/v1/phones/{phoneId}/password-reset/challenge", 401, phone: 400, refusal: "phone-unauthorized"),
+        R("POST /api/v1/phones/{phoneId}/password-reset", 401, phone: 400, refusal: "phone-unauthorized"),
+        R("POST /api/v1/phones/{phoneId}/resumption", 401, phone: 409, refusal: "phone-unauthorized"),
+
+        // マイナポータル: login needs a signed challenge; everything after it the person's session.
+        R("POST /api/v1/portal/challenges", 400),
+        R("POST /api/v1/portal/sessions", 400),
+        R("GET /api/v1/portal/me", 401, person: 200, refusal: "session-invalid"),
+        R("GET /api/v1/portal/usage", 401, person: 200, refusal: "session-invalid"),
+        R("GET /api/v1/portal/information/{view}", 401, person: 200, refusal: "session-invalid", path: "/api/v1/portal/information/medical"),
+        R("GET /api/v1/portal/e-applications/", 401, person: 200, refusal: "session-invalid"),
+        R("POST /api/v1/portal/e-applications/", 401, person: 400, refusal: "session-invalid"),
+        R("GET /api/v1/portal/e-applications/{id}/cms", 401, person: 404, refusal: "session-invalid"),
+
+        // Kiosks and hospital readers: the terminal's key, then the person's terminal session.
+        R("POST /api/v1/kiosks/{kioskId}/challenges", 401, terminal: 200, refusal: "terminal-unauthorized"),
+        R("POST /api/v1/kiosks/{kioskId}/sessions", 401, terminal: 400, refusal: "terminal-unauthorized"),
+        R("POST /api/v1/kiosks/{kioskId}/documents", 401, refusal: "terminal-unauthorized / session-invalid"),
+        R("POST /api/v1/kiosks/{kioskId}/logout", 401, refusal: "terminal-unauthorized / session-invalid"),
+        R("POST /api/v1/hospitals/{hospitalId}/challenges", 401, terminal: 200, refusal: "terminal-unauthorized"),
+        R("POST /api/v1/hospitals/{hospitalId}/sessions", 401, terminal: 400, refusal: "terminal-unauthorized"),
+        R("GET /api/v1/hospitals/{hospitalId}/eligibility", 401, refusal: "terminal-unauthorized / session-invalid"),
+        R("POST /api/v1/hospitals/{hospitalId}/logout", 401, refusal: "terminal-unauthorized / session-invalid"),
+
+        // The hotline: operators, and supervisors for accounts and the audit log.
+        R("POST /api/v1/hotline/sessions", 400),
+        R("POST /api/v1/hotline/person-searches", 401, @operator: 400, supervisor: 400, refusal: "operator-unauthorized"),
+        R("POST /api/v1/hotline/persons/{personId}/suspension", 401, @operator: 400, supervisor: 400, refusal: "operator-unauthorized"),
+        R("POST /api/v1/hotline/operators", 401, @operator: 403, supervisor: 400, refusal: "operator-unauthorized / operator-forbidden"),
+        R("POST /api/v1/hotline/operators/{name}/unlock", 401, @operator: 403, supervisor: 404, refusal: "operator-unauthorized / operator-forbidden", path: "/api/v1/hotline/operators/nobody-here/unlock"),
+        R("GET /api/v1/audit", 401, @operator: 403, supervisor: 200, refusal: "operator-unauthorized / operator-forbidden"),
+
+        // 市区町村窓口: the office key.
+        R("POST /api/v1/office/cards", 401, office: 400, refusal: "office-unauthorized"),
+        R("POST /api/v1/office/address-change", 401, office: 400, refusal: "office-unauthorized"),
+        R("POST /api/v1/office/renew", 401, office: 400, refusal: "office-unauthorized"),
+        R("POST /api/v1/office/lose", 401, office: 400, refusal: "office-unauthorized"),
+        R("POST /api/v1/office/found", 401, office: 400, refusal: "office-unauthorized"),
+        R("POST /api/v1/office/reset-pin", 401, office: 400, refusal: "office-unauthorized"),
+
+        // Relying parties: registration with the RP-admin key; OIDC and the signing API with the RP's own tokens.
+        R("POST /api/v1/relying-parties", 401, rpAdmin: 400, refusal: "rp-admin-unauthorized"),
+        R("POST /api/v1/sign-transactions", 401),
+        R("GET /api/v1/sign-transactions/{id:guid}", 401),
+        R("GET /connect/authorize", 400),
+        R("POST /connect/authorize", 400),
+        R("GET /connect/userinfo", 401),
+        R("POST /connect/userinfo", 400),
+        R("GET /connect/device-links/{id:guid}", 404),
+        R("GET /device-link", 200),
+        R("GET /api/v1/device-links/{code}", 404, path: "/api/v1/device-links/NOSUCHCODE"),
+        R("POST /api/v1/device-links/{code}/decision", 400, path: "/api/v1/device-links/NOSUCHCODE/decision"),
+        R("POST /connect/token", 400, middleware: true),
+        R("GET /.well-known/openid-configuration", 200, middleware: true),
+        R("GET /.well-known/jwks", 200, middleware: true),
+
+        // Last: rows that end something (the session, the phone's certificates).
+        R("POST /api/v1/portal/logout", 401, person: 204, refusal: "session-invalid"),
+        R("POST /api/v1/phones/{phoneId}/suspension", 401, phone: 200, refusal: "phone-unauthorized"),
+        R("POST /api/v1/phones/{phoneId}/revocation", 401, phone: 200, refusal: "phone-unauthorized"),
     ];
 
     [Fact]
@@ -106,6 +201,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture se
     public async Task Matrix_EveryRouteAndCaller_AnswersAsTheRowSays()
     {
         var callers = await server.CallersAsync();
+        using var client = server.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
         var wrong = new List<string>();
         foreach (var row in Matrix)
         {
@@ -113,14 +209,14 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture se
             {
                 var expected = row.Answers[(int)caller];
                 using var request = Build(row, caller, callers);
-                using var response = await server.Client.SendAsync(request);
+                using var response = await client.SendAsync(request);
                 var status = (int)response.StatusCode;
                 var body = await response.Content.ReadAsStringAsync();
                 if (status != expected)
                 {
                     wrong.Add($"{row.Route} as {caller}: {status}, expected {expected} ({Clip(body)})");
                 }
-                else if (status is 401 or 403 && row.Refusal is { } refusal && CodeOf(body) != refusal)
+                else if (status is 401 or 403 && row.Refusal is { } refusal && !refusal.Split(" / ").Contains(CodeOf(body)))
                 {
                     wrong.Add($"{row.Route} as {caller}: {status} with code '{CodeOf(body)}', expected '{refusal}'");
                 }

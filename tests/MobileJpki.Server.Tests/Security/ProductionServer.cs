@@ -88,6 +88,9 @@ public class ProductionServer : MjpkiServer
         builder.UseSetting($"Portal:Hospitals:{HospitalId}", TerminalKey);
         builder.UseSetting("Telemetry:MetricsKey", MetricsKey);
         builder.UseSetting("Telemetry:MetricsNetworks:0", "10.0.0.0/8");
+
+        // No scheduled probe during a test: the one at start is the only signature /readyz may rely on.
+        builder.UseSetting("Telemetry:ReadinessProbeInterval", "00:10:00");
         builder.UseSetting("Hotline:BootstrapSupervisor:Name", SupervisorName);
         builder.UseSetting("Hotline:BootstrapSupervisor:Password", SupervisorPassword);
     }

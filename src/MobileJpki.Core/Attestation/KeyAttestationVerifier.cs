@@ -182,7 +182,7 @@ public static class KeyAttestationVerifier
     /// As the DER overload, against several trusted maker roots: accepted when the chain verifies under any one of them.
     /// </summary>
     /// <param name="trusted">The maker roots to trust; none trusted refuses every chain.</param>
-    /// <returns>On failure the most telling error: that of a root the device certificate names as its issuer, if any.</returns>
+    /// <returns>On failure the most telling error: that of a root under which the device certificate verified, if any.</returns>
     public static bool TryVerify(
         IReadOnlyList<byte[]> chain,
         IReadOnlyList<KeyAttestationTrust> trusted,
@@ -195,7 +195,7 @@ public static class KeyAttestationVerifier
         ArgumentNullException.ThrowIfNull(trusted);
         attestation = null;
         error = "no SE maker root is trusted";
-        string? mismatch = null, telling = null;
+        var rank = -1;
 
         // Every root is tried: two roots of one maker (a key rollover) may share a name.
         foreach (var trust in trusted)
@@ -206,18 +206,15 @@ public static class KeyAttestationVerifier
                 return true;
             }
 
-            // A root that did not issue the device certificate says only that; one that did says what is wrong.
-            if (attempt is IssuerMismatch or ForeignRootInChain)
+            // A root that did not issue the device certificate says only that; one whose signature on it failed says
+            // more; one under which the device certificate verified says what is really wrong with the chain.
+            var telling = attempt is IssuerMismatch or ForeignRootInChain ? 0 : attempt.StartsWith("device certificate: ", StringComparison.Ordinal) ? 1 : 2;
+            if (telling > rank)
             {
-                mismatch ??= attempt;
-            }
-            else
-            {
-                telling ??= attempt;
+                (rank, error) = (telling, attempt);
             }
         }
 
-        error = telling ?? mismatch ?? error;
         return false;
     }
 

@@ -40,7 +40,7 @@ public static class EnrollmentThroughput
             services.AddSingleton(sp => new ApplicationVerifier(
                 sp.GetRequiredService<IRaStore>(),
                 sp.GetRequiredService<CaHierarchy>().CertificateFor(Hierarchy.Signing),
-                maker,
+                [maker],
                 sp.GetRequiredService<RaOptions>(),
                 sp.GetRequiredService<TimeProvider>()));
             await using var provider = services.BuildServiceProvider();

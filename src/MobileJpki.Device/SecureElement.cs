@@ -89,13 +89,13 @@ public sealed class SecureElement
         }
     }
 
-    internal static SecureElement Create(PhoneModel model, TimeProvider time)
+    internal static SecureElement Create(PhoneModel model, TimeProvider time, SecureElementMaker maker)
     {
         // Lowercase hex: the serial becomes the phone id (PhoneIdentity), which the simulator also uses as a file name.
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         using var attestationKey = RSA.Create(2048);
-        using var deviceCert = SandboxMakerCa.IssueDeviceCertificate(id, model.Maker, attestationKey, time);
-        using var root = SeMakerRoots.Default;
+        using var deviceCert = maker.IssueDeviceCertificate(id, model.Maker, attestationKey, time);
+        using var root = maker.Root;
         var applet = JpkiAppletState.Create(JpkiFiles.SecureElementTokenLabel);
         applet.Files[SecureElementCommands.DeviceAttestationCertificate] = deviceCert.RawData;
         applet.Files[SecureElementCommands.MakerRootCertificate] = root.RawData;
@@ -176,7 +176,7 @@ public sealed class SecureElement
         request.CertificateExtensions.Add(new X509Extension(Oids.KeyAttestation, data.Encode(), critical: false));
 
         var now = time.GetUtcNow();
-        var notBefore = SandboxMakerCa.Max(now.AddMinutes(-5), new DateTimeOffset(device.NotBefore.ToUniversalTime()));
+        var notBefore = SecureElementMaker.Max(now.AddMinutes(-5), new DateTimeOffset(device.NotBefore.ToUniversalTime()));
         var notAfter = new DateTimeOffset(device.NotAfter.ToUniversalTime());
         using var cert = request.Create(
             device.SubjectName,

@@ -43,11 +43,16 @@ public sealed class VirtualPhone
     public TimeProvider Time => time;
 
     /// <exception cref="ArgumentException">"unknown phone model" when <paramref name="modelId"/> is not in <see cref="PhoneModels"/>.</exception>
-    public static VirtualPhone Create(string modelId, TimeProvider time)
+    public static VirtualPhone Create(string modelId, TimeProvider time) => Create(modelId, time, SecureElementMaker.Sandbox);
+
+    /// <summary>A phone whose SE was made by <paramref name="maker"/> (its device certificate issued by that maker's root).</summary>
+    /// <exception cref="ArgumentException">"unknown phone model" when <paramref name="modelId"/> is not in <see cref="PhoneModels"/>.</exception>
+    public static VirtualPhone Create(string modelId, TimeProvider time, SecureElementMaker maker)
     {
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(maker);
         var model = PhoneModels.Find(modelId) ?? throw new ArgumentException($"unknown phone model '{modelId}'", nameof(modelId));
-        return new VirtualPhone(model, model.Os, SecureElement.Create(model, time), NewAppData(), time);
+        return new VirtualPhone(model, model.Os, SecureElement.Create(model, time, maker), NewAppData(), time);
     }
 
     /// <summary>Erases the app's storage. The SE keeps its keys and certificates, as on a real phone (DESIGN.md).</summary>

@@ -25,7 +25,7 @@ public sealed record VerifiedApplication(
 public sealed class ApplicationVerifier(
     IRaStore store,
     X509Certificate2 signingCa,
-    X509Certificate2 seMakerRoot,
+    IReadOnlyList<X509Certificate2> seMakerRoots,
     RaOptions options,
     TimeProvider time)
 {
@@ -34,8 +34,9 @@ public sealed class ApplicationVerifier(
     /// <summary>How many card certificates' imported public keys are remembered at most.</summary>
     public const int CardKeyCacheCapacity = 10_000;
 
-    // Both caches hold pure functions of immutable bytes (the maker root, a device certificate, a card certificate).
-    private readonly KeyAttestationTrust _seMakerTrust = new(seMakerRoot.RawData);
+    // Both caches hold pure functions of immutable bytes (a maker root, a device certificate, a card certificate).
+    // The roots are the host's configured trust anchors: no root of its own is trusted here.
+    private readonly KeyAttestationTrust[] _seMakerTrust = [.. seMakerRoots.Select(r => new KeyAttestationTrust(r.RawData))];
     private readonly BoundedCache<Sha256Key, RSA> _cardKeys = new(CardKeyCacheCapacity);
 
     public async Task<VerifiedApplication> VerifyAsync(byte[] cms, CancellationToken ct)

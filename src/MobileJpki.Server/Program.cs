@@ -8,7 +8,9 @@ using MobileJpki.Web;
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddMobileJpki(builder.Configuration);
 builder.Services.AddMobileJpkiTelemetry(builder.Configuration);
-builder.Services.AddMobileJpkiWeb(builder.Configuration.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions());
+builder.Services.AddMobileJpkiWeb(
+    builder.Configuration.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions(),
+    simulator: builder.Configuration.GetSection("Sandbox").Get<SandboxOptions>()?.Enabled == true);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
 
 var app = builder.Build();

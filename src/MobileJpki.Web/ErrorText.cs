@@ -41,6 +41,7 @@ public static class ErrorText
         // Municipal office (市区町村窓口).
         ["office-unauthorized"] = "窓口の認証キーが正しくありません",
         ["office-closed"] = "窓口の機能は現在利用できません",
+        ["metrics-unauthorized"] = "監視用の情報は許可された監視システムにのみ提供されます",
         ["unknown-person"] = "この方の記録がありません",
         ["unknown-card"] = "このカードの電子証明書は記録にありません",
         ["card-revoked"] = "このカードの電子証明書は失効しています。カードの更新が必要です",

@@ -18,10 +18,27 @@ public static class WebUi
     private static readonly Assembly Self = typeof(WebUi).Assembly;
 
     /// <summary>Razor Pages with CSRF protection on every form, and the services the pages use.</summary>
-    public static IServiceCollection AddMobileJpkiWeb(this IServiceCollection services, PkiOptions pki)
+    /// <param name="services">The server's services.</param>
+    /// <param name="pki">Where the data directory is.</param>
+    /// <param name="simulator">
+    /// Sandbox mode: the phone-app simulator (/app) and the counter simulator (/office), which keep virtual cards and
+    /// phones on this server's disk for any browser. Outside the sandbox their pages are not routed at all, so no
+    /// request can create a workspace, a key or a file; only the operator console remains.
+    /// </param>
+    public static IServiceCollection AddMobileJpkiWeb(this IServiceCollection services, PkiOptions pki, bool simulator)
     {
         ArgumentNullException.ThrowIfNull(pki);
-        services.AddRazorPages(o => o.Conventions.ConfigureFilter(new SecurityHeaders()));
+        services.AddRazorPages(o =>
+        {
+            o.Conventions.ConfigureFilter(new SecurityHeaders());
+            if (!simulator)
+            {
+                // A page without selectors has no endpoint.
+                o.Conventions.AddFolderRouteModelConvention("/App", m => m.Selectors.Clear());
+                o.Conventions.AddFolderRouteModelConvention("/Office", m => m.Selectors.Clear());
+            }
+        });
+        services.AddSingleton(new WebUiMode(simulator));
 
         // Japanese text as text, not as &#x…; entities (the encoder still escapes what HTML needs).
         services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
@@ -40,7 +57,11 @@ public static class WebUi
         services.AddScoped<UiText>();
         services.AddHttpClient(SimulatorApi.ClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
         services.AddSingleton<SimulatorApi>();
-        services.AddSingleton<Simulator.SimulatorDevices>();
+        if (simulator)
+        {
+            services.AddSingleton<Simulator.SimulatorDevices>();
+        }
+
         return services;
     }
 
@@ -49,7 +70,7 @@ public static class WebUi
     {
         app.MapRazorPages();
 
-        app.MapGet("/ui/lang", (HttpContext http, string? to, string? returnUrl) =>
+        app.MapGet("/ui/lang", (HttpContext http, WebUiMode mode, string? to, string? returnUrl) =>
         {
             http.Response.Cookies.Append(UiText.CookieName, to == "en" ? "en" : "ja", new CookieOptions
             {
@@ -61,7 +82,7 @@ public static class WebUi
             });
 
             // Only a path of this site: an open redirect would let anyone bounce people through us.
-            return Results.LocalRedirect(IsLocalPath(returnUrl) ? returnUrl! : "/app");
+            return Results.LocalRedirect(IsLocalPath(returnUrl) ? returnUrl! : mode.Simulator ? "/app" : "/console");
         }).ExcludeFromDescription();
 
         app.MapGet("/ui/assets/{name}", (HttpContext http, string name) =>
@@ -77,6 +98,9 @@ public static class WebUi
         }).ExcludeFromDescription();
         return app;
     }
+
+    /// <summary>Whether the simulator pages are served (sandbox mode).</summary>
+    public sealed record WebUiMode(bool Simulator);
 
     /// <summary>True for "/…" paths of this site (not "//host" or "/\host").</summary>
     public static bool IsLocalPath(string? url) =>

@@ -124,7 +124,7 @@ public sealed class CaCommandTests : IDisposable
             var problem = await down.Content.ReadAsStringAsync();
             Assert.True(down.StatusCode == HttpStatusCode.ServiceUnavailable, $"{down.StatusCode}: {problem}\n{log}");
             Assert.Contains("\"code\":\"hsm-unavailable\"", problem, StringComparison.Ordinal);
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode);
+            await UntilReadyzAsync(http, HttpStatusCode.ServiceUnavailable);
 
             // It comes back: the same server process issues again.
             Directory.Move(parked, tokenDirectory);
@@ -284,6 +284,9 @@ public sealed class CaCommandTests : IDisposable
             $"--Pki:SigningCaKeyUri={signing}",
             $"--Pki:AuthCaKeyUri={auth}",
             "--Sandbox:Enabled=true",
+
+            // /readyz reports the CA key probe of the last second, so the outage shows at once.
+            "--Telemetry:ReadinessProbeInterval=00:00:01",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
         })
         {
@@ -293,6 +296,27 @@ public sealed class CaCommandTests : IDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
         process.StandardInput.Close();
         return process;
+    }
+
+    /// <summary>Polls /readyz (its answer is the probe of the last second) until it answers <paramref name="expected"/>, for up to 30 s.</summary>
+    private static async Task UntilReadyzAsync(HttpClient http, HttpStatusCode expected)
+    {
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(30);
+        HttpStatusCode last;
+        do
+        {
+            using var ready = await http.GetAsync(new Uri("/readyz", UriKind.Relative));
+            last = ready.StatusCode;
+            if (last == expected)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+        while (TimeProvider.System.GetUtcNow() < deadline);
+
+        Assert.Equal(expected, last);
     }
 
     private static async Task WaitForStartAsync(Process server, StringBuilder log)

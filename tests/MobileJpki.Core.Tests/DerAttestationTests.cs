@@ -223,6 +223,38 @@ public sealed class DerAttestationTests
     }
 
     [Fact]
+    public void TryVerify_SeveralRoots_AnyIssuerVouchesOthersDoNot()
+    {
+        using var otherKey = RSA.Create(2048);
+        using var other = MakeCa("CN=Other SE Maker Root, O=Other, C=JP", otherKey, null, Now.AddYears(-1), Now.AddYears(10));
+
+        // A rolled-over root: the same name as the trusted one, another key.
+        using var rolledKey = RSA.Create(2048);
+        using var rolled = MakeCa(_root.Subject, rolledKey, null, Now.AddYears(-1), Now.AddYears(10));
+        var leaf = Leaf(_device, DeviceKey.Value);
+        KeyAttestationTrust[] trusted = [new(other.RawData), new(rolled.RawData), new(_root.RawData)];
+
+        Assert.True(KeyAttestationVerifier.TryVerify([leaf, _device.RawData], trusted, _challenge, Spki, Now, out var data, out var error), error);
+        Assert.Equal("SE-0001", data!.SecureElementId);
+        Assert.True(KeyAttestationVerifier.TryVerify([leaf, _device.RawData, _root.RawData], trusted, _challenge, Spki, Now, out _, out error), error);
+
+        // Without the issuing root the most telling error wins over "issuer name does not match".
+        Assert.False(KeyAttestationVerifier.TryVerify([leaf, _device.RawData], trusted[..2], _challenge, Spki, Now, out data, out error));
+        Assert.Null(data);
+        Assert.Equal("device certificate: the signature does not verify with the issuer's key", error);
+        Assert.False(KeyAttestationVerifier.TryVerify([leaf, _device.RawData], trusted[..1], _challenge, Spki, Now, out _, out error));
+        Assert.Equal("device certificate: issuer name does not match", error);
+
+        // A genuine chain with a wrong challenge is refused for that reason, whichever root is tried first.
+        Assert.False(KeyAttestationVerifier.TryVerify([leaf, _device.RawData], trusted, RandomNumberGenerator.GetBytes(32), Spki, Now, out _, out error));
+        Assert.Equal("the attestation challenge does not match", error);
+
+        // No root trusted: nothing verifies.
+        Assert.False(KeyAttestationVerifier.TryVerify([leaf, _device.RawData], Array.Empty<KeyAttestationTrust>(), _challenge, Spki, Now, out _, out error));
+        Assert.Equal("no SE maker root is trusted", error);
+    }
+
+    [Fact]
     public void DerCertificate_ReadsWhatX509Certificate2Reads()
     {
         Assert.True(DerCertificate.TryParse(_device.RawData, out var parsed));

@@ -49,7 +49,7 @@ internal sealed class RaHarness : IDisposable
         configure?.Invoke(Options);
         Options.Validate();
         Window = new ProcessingWindow(Options.Window);
-        Verifier = new ApplicationVerifier(Storage, Ca.CertificateFor(Hierarchy.Signing), SeMaker.Trusted.RootCertificate, Options, Time);
+        Verifier = new ApplicationVerifier(Storage, Ca.CertificateFor(Hierarchy.Signing), [SeMaker.Trusted.RootCertificate], Options, Time);
         Ra = new RegistrationAuthority(Storage, Authority, Verifier, Window, Notifier, Options, Time, NullLogger<RegistrationAuthority>.Instance);
     }
 

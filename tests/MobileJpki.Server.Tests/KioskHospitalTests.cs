@@ -336,6 +336,7 @@ public sealed class TerminalKeyTests(TerminalKeyTests.KeyedServer server) : ICla
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Sandbox:Enabled", "false");
+            builder.UseSetting("Ra:SeMakerRoots:0", Security.TestSeMaker.Primary.RootPem);
             builder.UseSetting("Portal:Kiosks:store-1", KioskKey);
         }
     }

@@ -13,6 +13,9 @@ public static class KeyAttestationVerifier
     /// <summary>The error of the DER overload when a certificate of the chain is not DER X.509.</summary>
     public const string UnparsableCertificateError = "an attestation certificate could not be parsed";
 
+    private const string IssuerMismatch = "device certificate: issuer name does not match";
+    private const string ForeignRootInChain = "the chain ends in a root that is not the trusted maker root";
+
     /// <param name="chain">The key attestation certificate first, then the device certificate, then optionally the root.</param>
     /// <param name="trustedRoot">The maker root to trust, e.g. <see cref="SeMakerRoots.Default"/>.</param>
     /// <param name="expectedChallenge">The challenge the relying party sent to the SE.</param>
@@ -112,7 +115,7 @@ public static class KeyAttestationVerifier
         var root = trust.Root;
         if (chain.Count == 3 && !chain[2].AsSpan().SequenceEqual(root.Der))
         {
-            error = DerCertificate.TryParse(chain[2], out _) ? "the chain ends in a root that is not the trusted maker root" : UnparsableCertificateError;
+            error = DerCertificate.TryParse(chain[2], out _) ? ForeignRootInChain : UnparsableCertificateError;
             return false;
         }
 
@@ -191,6 +194,46 @@ public static class KeyAttestationVerifier
         deviceSerialNumber = known.SerialNumberAttribute;
         error = string.Empty;
         return true;
+    }
+
+    /// <summary>
+    /// As the DER overload, against several trusted maker roots: accepted when the chain verifies under any one of them.
+    /// </summary>
+    /// <param name="trusted">The maker roots to trust; none trusted refuses every chain.</param>
+    /// <returns>On failure the most telling error: that of a root under which the device certificate verified, if any.</returns>
+    public static bool TryVerify(
+        IReadOnlyList<byte[]> chain,
+        IReadOnlyList<KeyAttestationTrust> trusted,
+        ReadOnlySpan<byte> expectedChallenge,
+        ReadOnlySpan<byte> expectedSubjectPublicKeyInfo,
+        DateTimeOffset at,
+        out KeyAttestationData? attestation,
+        out string error)
+    {
+        ArgumentNullException.ThrowIfNull(trusted);
+        attestation = null;
+        error = "no SE maker root is trusted";
+        var rank = -1;
+
+        // Every root is tried: two roots of one maker (a key rollover) may share a name.
+        foreach (var trust in trusted)
+        {
+            if (TryVerify(chain, trust, expectedChallenge, expectedSubjectPublicKeyInfo, at, out attestation, out var attempt))
+            {
+                error = string.Empty;
+                return true;
+            }
+
+            // A root that did not issue the device certificate says only that; one whose signature on it failed says
+            // more; one under which the device certificate verified says what is really wrong with the chain.
+            var telling = attempt is IssuerMismatch or ForeignRootInChain ? 0 : attempt.StartsWith("device certificate: ", StringComparison.Ordinal) ? 1 : 2;
+            if (telling > rank)
+            {
+                (rank, error) = (telling, attempt);
+            }
+        }
+
+        return false;
     }
 
     private static bool IssuedBy(DerCertificate subject, DerCertificate issuer, AsymmetricAlgorithm? issuerKey, out string error)

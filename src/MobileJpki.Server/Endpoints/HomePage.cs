@@ -8,8 +8,12 @@ internal static class HomePage
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext http, ProcessingWindow window) =>
+        app.MapGet("/", (HttpContext http, ProcessingWindow window, Microsoft.Extensions.Options.IOptions<Hosting.SandboxOptions> sandbox) =>
         {
+            // Outside the sandbox the simulators are not served: no links to them.
+            var simulator = sandbox.Value.Enabled;
+            var navigation = simulator ? SimulatorLinks : string.Empty;
+            var entries = simulator ? SimulatorEntries : string.Empty;
             var request = http.Request;
             var baseUrl = WebUtility.HtmlEncode($"{request.Scheme}://{request.Host}");
 
@@ -29,9 +33,7 @@ internal static class HomePage
                 <header class="site">
                 <a class="brand" href="/">MobileJpki <span>サンドボックス</span></a>
                 <nav aria-label="メニュー / Menu">
-                <a href="/app">スマホアプリ</a>
-                <a href="/office">市区町村窓口</a>
-                <a href="/console">コールセンター</a>
+                {{navigation}}<a href="/console">コールセンター</a>
                 </nav>
                 </header>
                 <main id="main" class="desk">
@@ -41,13 +43,7 @@ internal static class HomePage
                 <section aria-labelledby="in-browser">
                 <h2 id="in-browser">ブラウザで試す / <span lang="en">In the browser</span></h2>
                 <ul class="entries">
-                <li><a class="entry" href="/app" data-testid="home-app"><strong>スマホアプリ <span lang="en">Phone app</span></strong>
-                <span>仮想のマイナンバーカードとスマホで、申請から利用登録・マイページまで操作できます。</span>
-                <span class="en" lang="en">Apply, register and manage phone certificates with a virtual card and phone.</span></a></li>
-                <li><a class="entry" href="/office" data-testid="home-office"><strong>市区町村窓口 <span lang="en">Municipal office</span></strong>
-                <span>カードの交付、住所変更、更新、暗証番号の初期化、紛失・発見の届出を行います。</span>
-                <span class="en" lang="en">Issue a card, record an address change, renew it, reset its PIN, report it lost or found.</span></a></li>
-                <li><a class="entry" href="/console" data-testid="home-console"><strong>コールセンター <span lang="en">Operator console</span></strong>
+                {{entries}}<li><a class="entry" href="/console" data-testid="home-console"><strong>コールセンター <span lang="en">Operator console</span></strong>
                 <span>オペレーターがサインインし、検索、理由を付けた一時利用停止、監査ログの確認を行います。</span>
                 <span class="en" lang="en">Operators sign in, search, suspend with a reason and read the audit trail.</span></a></li>
                 </ul>
@@ -71,4 +67,20 @@ internal static class HomePage
             return Results.Content(html, "text/html; charset=utf-8");
         }).ExcludeFromDescription();
     }
+
+    private const string SimulatorLinks = """
+        <a href="/app">スマホアプリ</a>
+        <a href="/office">市区町村窓口</a>
+
+        """;
+
+    private const string SimulatorEntries = """
+        <li><a class="entry" href="/app" data-testid="home-app"><strong>スマホアプリ <span lang="en">Phone app</span></strong>
+        <span>仮想のマイナンバーカードとスマホで、申請から利用登録・マイページまで操作できます。</span>
+        <span class="en" lang="en">Apply, register and manage phone certificates with a virtual card and phone.</span></a></li>
+        <li><a class="entry" href="/office" data-testid="home-office"><strong>市区町村窓口 <span lang="en">Municipal office</span></strong>
+        <span>カードの交付、住所変更、更新、暗証番号の初期化、紛失・発見の届出を行います。</span>
+        <span class="en" lang="en">Issue a card, record an address change, renew it, reset its PIN, report it lost or found.</span></a></li>
+
+        """;
 }

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using MobileJpki.Core.Attestation;
 using MobileJpki.Core.Protocol;
 using MobileJpki.Device;
 using MobileJpki.Pki;
@@ -24,6 +23,9 @@ public static class ServiceRegistration
 
         services.Configure<SandboxOptions>(config.GetSection("Sandbox"));
         services.Configure<OfficeOptions>(config.GetSection("Office"));
+        services.AddOptions<TrustAnchorOptions>().Bind(config.GetSection(TrustAnchorOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TrustAnchorOptions>, TrustAnchorValidator>();
+        services.AddSingleton<SeMakerTrustAnchors>();
         services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.MaxDepth = ProtocolJson.Options.MaxDepth;
@@ -58,7 +60,7 @@ public static class ServiceRegistration
         services.AddSingleton(sp => new ApplicationVerifier(
             sp.GetRequiredService<IRaStore>(),
             sp.GetRequiredService<CaHierarchy>().CertificateFor(MobileJpki.Core.Hierarchy.Signing),
-            SeMakerRoots.Default,
+            sp.GetRequiredService<SeMakerTrustAnchors>().Roots,
             ra,
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RegistrationAuthority>();
@@ -89,6 +91,8 @@ public static class ServiceRegistration
     /// </summary>
     public static async Task InitializeMobileJpkiAsync(this IServiceProvider services)
     {
+        // Trust anchors first: a production start without them stops here, naming what is missing.
+        _ = services.GetRequiredService<IOptions<TrustAnchorOptions>>().Value;
         var pki = services.GetRequiredService<PkiOptions>();
         Directory.CreateDirectory(pki.DataDirectory);
         var storage = services.GetRequiredService<StorageOptions>();

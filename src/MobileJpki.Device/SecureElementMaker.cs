@@ -5,18 +5,42 @@ using MobileJpki.Core.Attestation;
 
 namespace MobileJpki.Device;
 
-/// <summary>The emulated SE maker's factory: issues each new SE its device attestation certificate.</summary>
-/// <remarks>SANDBOX ONLY. The root key is an embedded, published resource, so these attestations prove nothing outside a sandbox.</remarks>
-internal static class SandboxMakerCa
+/// <summary>
+/// An SE maker's factory CA: its root certificate and the key that issues each new SE its device attestation
+/// certificate. <see cref="Sandbox"/> is the emulated maker every <c>mjpki phone new</c> phone comes from; another
+/// maker (a test's own root) lets a phone be made whose attestation only a server configured with that root accepts.
+/// </summary>
+public sealed class SecureElementMaker
 {
     private const string KeyResource = "MobileJpki.Device.SeMakerRootKey.SandboxOnly.pem";
-    private static readonly Lazy<string> KeyPem = new(LoadKeyPem);
+    private static readonly Lazy<SecureElementMaker> SandboxMaker = new(LoadSandbox);
+    private readonly byte[] _rootDer;
+    private readonly byte[] _rootKey;
 
-    public static X509Certificate2 IssueDeviceCertificate(string secureElementId, string maker, RSA deviceKey, TimeProvider time)
+    /// <param name="root">The maker's root certificate (a CA certificate).</param>
+    /// <param name="rootKey">The root's private key.</param>
+    public SecureElementMaker(X509Certificate2 root, RSA rootKey)
     {
-        using var root = SeMakerRoots.Default;
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(rootKey);
+        _rootDer = root.RawData;
+        _rootKey = rootKey.ExportPkcs8PrivateKey();
+    }
+
+    /// <summary>
+    /// The emulated maker (<see cref="SeMakerRoots.Default"/>). SANDBOX ONLY: its root key is an embedded, published
+    /// resource, so its attestations prove nothing outside a sandbox, and a server trusts it only in sandbox mode.
+    /// </summary>
+    public static SecureElementMaker Sandbox => SandboxMaker.Value;
+
+    /// <summary>The maker's root certificate; a fresh instance on every call.</summary>
+    public X509Certificate2 Root => X509CertificateLoader.LoadCertificate(_rootDer);
+
+    internal X509Certificate2 IssueDeviceCertificate(string secureElementId, string maker, RSA deviceKey, TimeProvider time)
+    {
+        using var root = Root;
         using var rootKey = RSA.Create();
-        rootKey.ImportFromPem(KeyPem.Value);
+        rootKey.ImportPkcs8PrivateKey(_rootKey, out _);
 
         var subject = new X500DistinguishedNameBuilder();
         subject.AddCountryOrRegion("JP");
@@ -46,11 +70,14 @@ internal static class SandboxMakerCa
 
     internal static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    private static string LoadKeyPem()
+    private static SecureElementMaker LoadSandbox()
     {
-        using var stream = typeof(SandboxMakerCa).Assembly.GetManifestResourceStream(KeyResource)
+        using var stream = typeof(SecureElementMaker).Assembly.GetManifestResourceStream(KeyResource)
             ?? throw new InvalidOperationException($"Resource {KeyResource} is missing from MobileJpki.Device.");
         using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        using var key = RSA.Create();
+        key.ImportFromPem(reader.ReadToEnd());
+        using var root = SeMakerRoots.Default;
+        return new SecureElementMaker(root, key);
     }
 }

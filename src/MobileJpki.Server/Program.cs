@@ -9,11 +9,13 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddMobileJpki(builder.Configuration);
 builder.Services.AddMobileJpkiTelemetry(builder.Configuration);
 builder.Services.AddMobileJpkiWeb(builder.Configuration.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions());
+builder.Services.AddMobileJpkiRateLimits(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = Problems.HandleAsync });
 app.UseStatusCodePages();
+app.UseRateLimiter();
 await app.Services.InitializeMobileJpkiAsync();
 
 app.MapOpenApi("/openapi/{documentName}.json");

@@ -48,7 +48,8 @@ public static class LoginBenchmark
             Path.Combine(binDir, "MobileJpki.Server.dll"),
             dir.FullName,
             ["--contentRoot", binDir, "--urls", serverUrl, $"--Storage:ConnectionString=Data Source={Path.Combine(dir.FullName, "s.db")}",
-             $"--Pki:DataDirectory={dir.FullName}", $"--Pki:BaseUrl={serverUrl}", "--Sandbox:Enabled=true"]);
+             $"--Pki:DataDirectory={dir.FullName}", $"--Pki:BaseUrl={serverUrl}", "--Sandbox:Enabled=true",
+             "--RateLimits:LoginChallenges:PermitLimit=1000000000"]);
         using var hello = Child.Start("hello", typeof(LoginBenchmark).Assembly.Location, dir.FullName, ["login", "--hello", new Uri(helloUrl).Port.ToString(CultureInfo.InvariantCulture)]);
         try
         {

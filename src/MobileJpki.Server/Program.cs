@@ -11,11 +11,13 @@ builder.Services.AddMobileJpkiTelemetry(builder.Configuration);
 builder.Services.AddMobileJpkiWeb(
     builder.Configuration.GetSection("Pki").Get<PkiOptions>() ?? new PkiOptions(),
     simulator: builder.Configuration.GetSection("Sandbox").Get<SandboxOptions>()?.Enabled == true);
+builder.Services.AddMobileJpkiRateLimits(builder.Configuration);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 256 * 1024);
 
 var app = builder.Build();
 app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = Problems.HandleAsync });
 app.UseStatusCodePages();
+app.UseRateLimiter();
 await app.Services.InitializeMobileJpkiAsync();
 
 app.MapOpenApi("/openapi/{documentName}.json");

@@ -47,6 +47,17 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
 
     public DbSet<ServiceKeyEntity> ServiceKeys => Set<ServiceKeyEntity>();
 
+    /// <summary>Saves, ending first the sessions of certificates this save suspends or revokes (same transaction).</summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        await CertificateStatusChanges.EndSessionsOfStoppedAsync(this, cancellationToken);
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>Not offered: the service saves asynchronously only, and a synchronous save would skip the sessions' end.</summary>
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        throw new NotSupportedException("MjpkiDbContext saves asynchronously only (SaveChangesAsync).");
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Instants are stored as UTC milliseconds so every provider can compare and order them in SQL.

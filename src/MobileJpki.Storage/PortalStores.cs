@@ -24,11 +24,27 @@ public sealed class SessionStore(IDbContextFactory<MjpkiDbContext> contexts) : I
         await db.SaveChangesAsync(ct);
     }
 
-    public async Task<SessionRecord?> GetAsync(string tokenHash, CancellationToken ct)
+    public async Task<SessionLookup?> GetAsync(string tokenHash, CancellationToken ct)
     {
+        // One round trip: the session and, by primary key, its certificate's status as committed now.
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var s = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(x => x.TokenHash == tokenHash, ct);
-        return s is null ? null : new SessionRecord(s.TokenHash, s.Audience, s.PersonId, s.CertificateSerial, (CertificateKind)s.CertificateKind, s.Party, s.CreatedAt, s.ExpiresAt, s.EndedAt);
+        var found = await (
+            from x in db.Sessions.AsNoTracking()
+            where x.TokenHash == tokenHash
+            join c in db.Certificates.AsNoTracking() on x.CertificateSerial equals c.Serial into certificates
+            from c in certificates.DefaultIfEmpty()
+            select new { Session = x, Status = (int?)c!.Status, NotAfter = (DateTimeOffset?)c.NotAfter })
+            .FirstOrDefaultAsync(ct);
+        if (found is null)
+        {
+            return null;
+        }
+
+        var s = found.Session;
+        return new SessionLookup(
+            new SessionRecord(s.TokenHash, s.Audience, s.PersonId, s.CertificateSerial, (CertificateKind)s.CertificateKind, s.Party, s.CreatedAt, s.ExpiresAt, s.EndedAt),
+            (CertificateStatus?)found.Status,
+            found.NotAfter);
     }
 
     public async Task EndAsync(string tokenHash, DateTimeOffset at, CancellationToken ct)

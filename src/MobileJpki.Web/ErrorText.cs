@@ -51,6 +51,7 @@ public static class ErrorText
         ["bad-clock-change"] = "時計の変更内容が正しくありません（時計は進めることしかできません）",
         ["hsm-unavailable"] = "電子証明書を発行する装置に接続できません。しばらくしてからもう一度お試しください",
         ["database-unavailable"] = "データベースに接続できません。しばらくしてからもう一度お試しください",
+        ["rate-limited"] = "リクエストが多すぎます。しばらくしてからもう一度お試しください",
 
         // Operator console (コールセンター).
         ["sign-in-failed"] = "オペレーター名またはパスワードが違います",

@@ -55,7 +55,9 @@ public static class WebUi
             .SetApplicationName("MobileJpki")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(pki.DataDirectory), "web-keys")));
         services.AddScoped<UiText>();
-        services.AddHttpClient(SimulatorApi.ClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
+        services.AddSingleton<UiRelay>();
+        services.AddTransient<UiRelay.Handler>();
+        services.AddHttpClient(SimulatorApi.ClientName, c => c.Timeout = TimeSpan.FromSeconds(60)).AddHttpMessageHandler<UiRelay.Handler>();
         services.AddSingleton<SimulatorApi>();
         if (simulator)
         {

@@ -73,6 +73,12 @@ public class MjpkiServer : WebApplicationFactory<Program>
         builder.UseSetting("Pki:DataDirectory", Root);
         builder.UseSetting("Sandbox:Enabled", "true");
         builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+
+        // Every test client is one source: the limits are lifted, ThrottlingTests set their own.
+        foreach (var setting in TestRateLimits.Unthrottled)
+        {
+            builder.UseSetting(setting.Key, setting.Value);
+        }
     }
 
     /// <summary>A fresh context on the same file, independent of the server's pooled contexts.</summary>

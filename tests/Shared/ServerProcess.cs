@@ -105,7 +105,7 @@ public sealed class ServerProcess : IAsyncLifetime
             $"--Pki:BaseUrl={Url}",
             "--Sandbox:Enabled=true",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
-        }.Concat(ExtraArgs))
+        }.Concat(TestRateLimits.Unthrottled.Select(s => $"--{s.Key}={s.Value}")).Concat(ExtraArgs))
         {
             start.ArgumentList.Add(arg);
         }

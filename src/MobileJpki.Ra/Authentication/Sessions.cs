@@ -16,12 +16,16 @@ public sealed record SessionRecord(
     DateTimeOffset ExpiresAt,
     DateTimeOffset? EndedAt);
 
+/// <summary>A stored session with the status and end of validity of its certificate as they are now (null: no such certificate).</summary>
+public sealed record SessionLookup(SessionRecord Session, CertificateStatus? CertificateStatus, DateTimeOffset? CertificateNotAfter);
+
 /// <summary>Sessions as the SA keeps them (only the token's hash).</summary>
 public interface ISessionStore
 {
     Task AddAsync(SessionRecord session, CancellationToken ct);
 
-    Task<SessionRecord?> GetAsync(string tokenHash, CancellationToken ct);
+    /// <summary>The session and its certificate's current status, read together from the shared database (never from a node's cache).</summary>
+    Task<SessionLookup?> GetAsync(string tokenHash, CancellationToken ct);
 
     Task EndAsync(string tokenHash, DateTimeOffset at, CancellationToken ct);
 }
@@ -61,17 +65,28 @@ public sealed class SessionService(ISessionStore store, TimeProvider time)
         return (token, new SessionRecord(HashToken(token), audience, who.PersonId, who.Serial, who.Kind, party, now, expires, null));
     }
 
-    /// <summary>The live session of this token for this audience, or 401 "session-invalid" (one answer for unknown, expired, ended and other-audience tokens).</summary>
+    /// <summary>
+    /// The live session of this token for this audience, or 401 "session-invalid": one answer for unknown, expired,
+    /// ended and other-audience tokens, and for a session whose certificate is no longer Active and unexpired. The
+    /// certificate is read on every use from the shared database, so a suspension on any node refuses the session
+    /// on every node at once (the status change also ends the session, see docs/security.md, "Sessions").
+    /// </summary>
     public async Task<SessionRecord> RequireAsync(string? token, string audience, CancellationToken ct)
     {
-        var session = string.IsNullOrEmpty(token) || token.Length > 128 ? null : await store.GetAsync(HashToken(token), ct);
-        if (session is null || session.Audience != audience || session.EndedAt is not null || session.ExpiresAt <= time.GetUtcNow())
+        var found = string.IsNullOrEmpty(token) || token.Length > 128 ? null : await store.GetAsync(HashToken(token), ct);
+        var now = time.GetUtcNow();
+        if (found?.Session is not { } session || session.Audience != audience || session.EndedAt is not null || session.ExpiresAt <= now
+            || !CertificateValidity.IsValid(found.CertificateStatus, found.CertificateNotAfter, now))
         {
-            throw new MjpkiException(ErrorKind.Unauthorized, "session-invalid", "ログインしてください（セッションが無効または期限切れです） / Please log in (the session is missing, ended or expired).");
+            throw Invalid();
         }
 
         return session;
     }
+
+    /// <summary>The one refusal of a session, whatever the reason (nothing tells a caller whose token it was).</summary>
+    public static MjpkiException Invalid() =>
+        new(ErrorKind.Unauthorized, "session-invalid", "ログインしてください（セッションが無効または期限切れです） / Please log in (the session is missing, ended or expired).");
 
     public Task EndAsync(SessionRecord session, CancellationToken ct) => store.EndAsync(session.TokenHash, time.GetUtcNow(), ct);
 

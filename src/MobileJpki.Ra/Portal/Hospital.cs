@@ -26,7 +26,7 @@ public sealed class Hospital(IUsageLog usage, TimeProvider time)
     {
         if (session.Audience != SessionAudiences.Hospital || session.Party is null)
         {
-            throw new MjpkiException(ErrorKind.Unauthorized, "session-invalid", "ログインしてください（セッションが無効または期限切れです） / Please log in (the session is missing, ended or expired).");
+            throw SessionService.Invalid();
         }
 
         var now = time.GetUtcNow();

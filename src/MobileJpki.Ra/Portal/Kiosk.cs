@@ -22,7 +22,7 @@ public sealed partial class Kiosk(IRaStore store, DocumentSigner signer, IUsageL
     {
         if (session.Audience != SessionAudiences.Kiosk || session.Party is null)
         {
-            throw new MjpkiException(ErrorKind.Unauthorized, "session-invalid", "ログインしてください（セッションが無効または期限切れです） / Please log in (the session is missing, ended or expired).");
+            throw SessionService.Invalid();
         }
 
         if (type is not null && type != ResidenceCopy)

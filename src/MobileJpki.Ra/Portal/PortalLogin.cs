@@ -122,7 +122,7 @@ public sealed partial class PortalLogin(
         var session = await sessions.RequireAsync(token, audience, ct);
         if (party is not null && session.Party != party)
         {
-            throw new MjpkiException(ErrorKind.Unauthorized, "session-invalid", "ログインしてください（セッションが無効または期限切れです） / Please log in (the session is missing, ended or expired).");
+            throw SessionService.Invalid();
         }
 
         return session;

@@ -1,6 +1,7 @@
 using MobileJpki.Core;
 using MobileJpki.Core.Protocol;
 using MobileJpki.Ra;
+using MobileJpki.Server.Hosting;
 
 namespace MobileJpki.Server.Endpoints;
 
@@ -14,7 +15,9 @@ internal static class HotlineEndpoints
             .WithSummary("Operator sign-in: returns a bearer token (only its SHA-256 is stored)")
             .Produces<OperatorSessionView>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .WithMetadata(new RequestSizeLimitMetadata(4 * 1024));
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithMetadata(new RequestSizeLimitMetadata(4 * 1024))
+            .RequireRateLimiting(RateLimitPolicies.OperatorSignIn);
         api.MapPost("/operators", AddOperatorAsync)
             .WithSummary("Supervisor: add an operator or supervisor account")
             .Produces<OperatorAddResponse>(StatusCodes.Status201Created)

@@ -1,6 +1,7 @@
 using MobileJpki.Core.Protocol;
 using MobileJpki.Ra;
 using MobileJpki.Ra.Portal;
+using MobileJpki.Server.Hosting;
 
 namespace MobileJpki.Server.Endpoints;
 
@@ -34,7 +35,10 @@ internal static class KioskEndpoints
             })
             .WithSummary("A single-use login challenge (2 minutes) for the phone or card held to this terminal (X-Terminal-Key)")
             .Produces<LoginChallengeView>()
-            .WithMetadata(new RequestSizeLimitMetadata(4 * 1024));
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithMetadata(new RequestSizeLimitMetadata(4 * 1024))
+            .WithMetadata(new RateLimitAccount(route))
+            .RequireRateLimiting(RateLimitPolicies.LoginChallenges);
         api.MapPost("/sessions", async (LoginRequest? body, HttpRequest request, PortalLogin login, PortalOptions options, CancellationToken ct) =>
             {
                 var id = Authorize(request, login, audience, Id(request, route));

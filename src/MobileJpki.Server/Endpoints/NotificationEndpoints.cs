@@ -25,7 +25,10 @@ internal static class NotificationEndpoints
             .WithSummary("Register a browser's push subscription (PushSubscription.toJSON()) to receive this phone's notices by Web Push")
             .Produces<WebPushSubscriptionCreated>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .WithMetadata(new RequestSizeLimitMetadata(4 * 1024));
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithMetadata(new RequestSizeLimitMetadata(4 * 1024))
+            .WithMetadata(new RateLimitAccount("phoneId"))
+            .RequireRateLimiting(RateLimitPolicies.PushSubscriptions);
     }
 
     private static async Task<IResult> SubscribeAsync(

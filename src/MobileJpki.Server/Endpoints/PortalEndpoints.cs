@@ -3,6 +3,7 @@ using MobileJpki.Core;
 using MobileJpki.Core.Protocol;
 using MobileJpki.Ra;
 using MobileJpki.Ra.Portal;
+using MobileJpki.Server.Hosting;
 
 namespace MobileJpki.Server.Endpoints;
 
@@ -17,7 +18,9 @@ internal static class PortalEndpoints
         api.MapPost("/challenges", ChallengeAsync)
             .WithSummary("A single-use login challenge (2 minutes): for the phone (phoneId, device secret as bearer) or for the card (clientNonce)")
             .Produces<LoginChallengeView>()
-            .WithMetadata(new RequestSizeLimitMetadata(4 * 1024));
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithMetadata(new RequestSizeLimitMetadata(4 * 1024))
+            .RequireRateLimiting(RateLimitPolicies.LoginChallenges);
         api.MapPost("/sessions", LoginAsync)
             .WithSummary("Log in: the auth certificate and its signature over the login message (docs/relying-parties.md); a portal session (30 minutes)")
             .Produces<SessionView>(StatusCodes.Status201Created)

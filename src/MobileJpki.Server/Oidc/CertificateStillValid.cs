@@ -30,7 +30,7 @@ internal sealed class CertificateStillValid(IRaStore store, TimeProvider time) :
         }
 
         var record = await store.GetCertificateAsync(serial, context.CancellationToken);
-        if (record is null || record.Status != CertificateStatus.Active || time.GetUtcNow() >= record.NotAfter)
+        if (!CertificateValidity.IsValid(record, time.GetUtcNow()))
         {
             context.Reject(Errors.InvalidGrant, "The certificate the person approved with is no longer valid (suspended, revoked or expired).");
         }

@@ -39,7 +39,7 @@ internal static class OidcEndpoints
         // OpenIddict answers its endpoints (discovery, JWKS, token) from the authentication middleware.
         app.UseAuthentication();
 
-        app.MapMethods("/connect/authorize", ["GET", "POST"], AuthorizeAsync).ExcludeFromDescription();
+        app.MapMethods("/connect/authorize", ["GET", "POST"], AuthorizeAsync).ExcludeFromDescription().RequireRateLimiting(RateLimitPolicies.DeviceLinks);
         app.MapMethods("/connect/userinfo", ["GET", "POST"], (Delegate)UserInfoAsync).ExcludeFromDescription();
         app.MapGet("/connect/device-links/{id:guid}", LinkStatusAsync)
             .WithTags("OIDC provider")
@@ -50,11 +50,15 @@ internal static class OidcEndpoints
         var api = app.MapGroup("/api/v1").WithTags("Relying parties");
         api.MapGet("/device-links/{code}", ViewLinkAsync)
             .WithSummary("The phone reads what a device-link code asks (relying party, scopes, description, digest) before the person decides")
-            .Produces<DeviceLinkView>();
+            .Produces<DeviceLinkView>()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(RateLimitPolicies.DeviceLinks);
         api.MapPost("/device-links/{code}/decision", DecideAsync)
             .WithSummary("The phone's answer: approve or refuse, signed by the phone auth key (PIN) or signing key (password)")
             .Produces<DeviceLinkOutcome>()
-            .WithMetadata(new RequestSizeLimitMetadata(32 * 1024));
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithMetadata(new RequestSizeLimitMetadata(32 * 1024))
+            .RequireRateLimiting(RateLimitPolicies.DeviceLinks);
         api.MapPost("/relying-parties", RegisterAsync)
             .WithSummary("Registers a relying party (OIDC client, private_key_jwt with the JWKS given); admin key or sandbox mode")
             .Produces<RelyingPartyView>(StatusCodes.Status201Created)

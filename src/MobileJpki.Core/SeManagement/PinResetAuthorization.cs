@@ -140,6 +140,12 @@ public sealed class PinResetAuthorization
             return PinResetAuthorizationFormat.Malformed;
         }
 
+        // A length cut short (none, or fewer bytes than its long form announces) is truncation too.
+        if (data.Length <= tagLength || (data[tagLength] > 0x80 && data.Length < tagLength + 1 + (data[tagLength] & 0x7F)))
+        {
+            return PinResetAuthorizationFormat.Truncated;
+        }
+
         int? length;
         int lengthLength;
         try
@@ -148,7 +154,7 @@ public sealed class PinResetAuthorization
         }
         catch (AsnContentException)
         {
-            return data.Length <= tagLength + 1 ? PinResetAuthorizationFormat.Truncated : PinResetAuthorizationFormat.Malformed;
+            return PinResetAuthorizationFormat.Malformed;
         }
 
         if (length is not int contentLength || contentLength > MaxEncodedLength)

@@ -110,7 +110,8 @@ public sealed partial class PortalApp
 
     /// <summary>
     /// パスワード初期化: the server hands out a challenge, the card signs it (auth key with the card's auth PIN, or signing
-    /// key with the card's signing password), the server approves, and the SE takes the new phone password with a full counter.
+    /// key with the card's signing password), the server approves with a reset authorisation bound to this SE's key, the
+    /// kind and the SE's own fresh challenge, and the SE takes the new phone password with a full counter.
     /// </summary>
     public async Task<PasswordResetApproval> ResetPasswordAsync(IApduChannel card, PasswordResetOptions options, CancellationToken ct)
     {
@@ -138,12 +139,29 @@ public sealed partial class PortalApp
         var (phoneId, secret) = Credentials();
         var challenge = await api.GetResetChallengeAsync(phoneId, secret, wireKind, ct);
         var (certificate, signature) = SignWithCard(card, kind, cardWire, PasswordResetChallenge.SignedBytes(phoneId, wireKind, challenge.Challenge));
-        var approval = await api.ResetPasswordAsync(phoneId, secret, new PasswordResetRequest(wireKind, challenge.Challenge, Convert.ToBase64String(certificate), Convert.ToBase64String(signature)), ct);
+        byte[] seChallenge;
+        using (var se = OpenSecureElement())
+        {
+            seChallenge = se.Client.GetChallenge();
+        }
+
+        var approval = await api.ResetPasswordAsync(
+            phoneId,
+            secret,
+            new PasswordResetRequest(wireKind, challenge.Challenge, Convert.ToBase64String(certificate), Convert.ToBase64String(signature), Convert.ToBase64String(seChallenge)),
+            ct);
 
         var newPassword = AskNew(kind, options.NewPassword, options.NewPasswordConfirmation);
         using (var se = OpenSecureElement())
         {
-            se.Client.ResetPin(kind, newPassword);
+            try
+            {
+                se.Client.ResetPin(kind, newPassword, Convert.FromBase64String(approval.Authorization));
+            }
+            catch (Exception ex) when (ex is JpkiCardException or FormatException)
+            {
+                throw new AppException("se-error", $"セキュアエレメントがパスワード初期化を拒否しました。もう一度やり直してください / The secure element refused the reset authorisation ({(ex is JpkiCardException c ? $"SW {c.Sw:X4}" : "not base64")}); start the reset again.");
+            }
         }
 
         screens.Show("パスワードを初期化しました", "Password reset", "新しいパスワードを設定し、誤入力の回数をリセットしました / The new phone password is set and its counter is reset.");

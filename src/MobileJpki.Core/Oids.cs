@@ -18,6 +18,12 @@ public static class Oids
     /// <summary>Key attestation extension of the emulated secure element (like Android's 1.3.6.1.4.1.11129.2.1.17).</summary>
     public const string KeyAttestation = MobileJpkiArc + ".2.1";
 
+    /// <summary>
+    /// Extended key usage of the SE management certificate: its key may authorise a phone PIN reset in the secure
+    /// element (docs/secure-element.md, "PIN reset authorisation"); nothing else honours it.
+    /// </summary>
+    public const string SeManagementKeyUsage = MobileJpkiArc + ".3.1";
+
     // JPKI's 基本4情報 otherName types in subjectAltName (public facts, DESIGN.md).
     public const string Basic4Name = "1.2.392.200149.8.5.5.1";
     public const string Basic4NameAlt = "1.2.392.200149.8.5.5.2";

@@ -5,6 +5,7 @@ using System.Text;
 using MobileJpki.Card;
 using MobileJpki.Core;
 using MobileJpki.Core.Attestation;
+using MobileJpki.Core.SeManagement;
 
 namespace MobileJpki.Device;
 
@@ -12,12 +13,16 @@ namespace MobileJpki.Device;
 /// <remarks>
 /// Standard JPKI commands go to <see cref="JpkiApplet"/> unchanged; the CLA 80 provisioning commands of
 /// <see cref="SecureElementCommands"/> (documented in docs/secure-element.md) generate keys inside the SE with
-/// a key attestation, write certificates that must match those keys, set PINs and wipe.
+/// a key attestation, write certificates that must match those keys, set a PIN where none exists, replace one only
+/// with the server's reset authorisation, and wipe.
 /// </remarks>
 public sealed class SecureElement
 {
     private readonly SecureElementState state;
     private readonly TimeProvider time;
+
+    // The outstanding GET CHALLENGE answer for RESET PIN. Deliberately not persisted: a restart forgets it (fail closed).
+    private byte[]? resetChallenge;
 
     internal SecureElement(SecureElementState state, TimeProvider time, bool usable)
     {
@@ -121,6 +126,7 @@ public sealed class SecureElement
     private void WipeJpkiData()
     {
         var applet = state.Applet;
+        resetChallenge = null;
         applet.Keys.Clear();
         applet.Pins.Clear();
         foreach (var fid in new[] { JpkiFiles.SigningCertificate, JpkiFiles.SigningCaCertificate, JpkiFiles.AuthCertificate, JpkiFiles.AuthCaCertificate })
@@ -147,9 +153,11 @@ public sealed class SecureElement
         using var key = RSA.Create(2048);
         var attestation = IssueKeyAttestation(key, fid, apdu.Data.ToArray());
 
-        // A certificate for the replaced key would no longer match: drop it with the key.
+        // A certificate for the replaced key would no longer match: drop it with the key. The PIN goes too: it guarded
+        // the old key, and the new one gets its own by SET PIN (which only ever sets a PIN where none exists).
         state.Applet.SetKey(kind, key);
         state.Applet.Files.Remove(JpkiFiles.CertificateFid(kind));
+        state.Applet.Pins.Remove(JpkiFiles.PinFid(kind));
         if (!state.ProvisioningKeys.Contains(fid))
         {
             state.ProvisioningKeys.Add(fid);
@@ -224,7 +232,29 @@ public sealed class SecureElement
                     return ResponseApdu.Status(StatusWords.WrongData);
                 }
 
+                // The CA certificate stored for this kind is what a PIN reset authorisation must chain to, so a leaf
+                // goes in only under it: a CA slipped in while the key waited for its certificate makes that key useless.
+                var kind = keyFid == JpkiFiles.SigningKey ? PinKind.Signing : PinKind.Auth;
+                if (!state.Applet.Files.TryGetValue(JpkiFiles.CaCertificateFid(kind), out var caDer))
+                {
+                    return ResponseApdu.Status(StatusWords.ConditionsNotSatisfied);
+                }
+
+                if (!IssuedBy(cert.RawData, caDer))
+                {
+                    return ResponseApdu.Status(StatusWords.WrongData);
+                }
+
                 state.ProvisioningKeys.Remove(keyFid);
+            }
+            else
+            {
+                // The trust anchor of PIN resets: frozen once the kind's certificate is registered (利用登録), until a new key.
+                var kind = fid == JpkiFiles.SigningCaCertificate ? PinKind.Signing : PinKind.Auth;
+                if (state.Applet.Files.ContainsKey(JpkiFiles.CertificateFid(kind)))
+                {
+                    return ResponseApdu.Status(StatusWords.ConditionsNotSatisfied);
+                }
             }
 
             state.Applet.Files[fid] = cert.RawData;
@@ -234,35 +264,132 @@ public sealed class SecureElement
         return ResponseApdu.Status(StatusWords.Success);
     }
 
+    private static bool IssuedBy(byte[] certificateDer, byte[] caDer)
+    {
+        if (!DerCertificate.TryParse(certificateDer, out var certificate) || certificate is null
+            || !DerCertificate.TryParse(caDer, out var ca) || ca is null
+            || !certificate.Issuer.Span.SequenceEqual(ca.Subject.Span))
+        {
+            return false;
+        }
+
+        using var caKey = ca.ImportPublicKey();
+        return certificate.IsSignedBy(caKey);
+    }
+
     private ResponseApdu SetPin(CommandApdu apdu, ushort p1p2)
     {
-        // P1 = 01: パスワード初期化 of an existing PIN whose key is in place (the portal app sends it only after the service
-        // approved the card's answer to its challenge); P1 = 00: the ordinary SET PIN, P2 the PIN EF.
-        var reset = apdu.P1 == SecureElementCommands.ResetPinP1;
-        var fid = reset ? apdu.P2 : p1p2;
-        if (JpkiFiles.PinKindOf(fid) is not PinKind kind)
+        // SET PIN only ever sets a PIN where none exists (apply: the keys were just generated, which dropped the old
+        // PINs). Replacing one, locked or not, is RESET PIN with the server's authorisation.
+        if (JpkiFiles.PinKindOf(p1p2) is not PinKind kind)
         {
             return ResponseApdu.Status(StatusWords.IncorrectP1P2);
         }
 
-        var pins = state.Applet.Pins;
-        var allowed = reset
-            ? pins.ContainsKey(fid) && state.Applet.Keys.ContainsKey(JpkiFiles.KeyFid(kind))
-            : !pins.TryGetValue(fid, out var existing)
-                || existing.IsBlocked
-                || state.ProvisioningKeys.Contains(JpkiFiles.KeyFid(kind));
-        if (!allowed)
+        if (state.Applet.Pins.ContainsKey(p1p2))
         {
             return ResponseApdu.Status(StatusWords.ConditionsNotSatisfied);
         }
 
-        var span = apdu.Data.Span;
-        if (span.IsEmpty || span.Length > 16 || !Ascii.IsValid(span) || !PasswordPolicy.IsWireForm(kind, Encoding.ASCII.GetString(span)))
+        if (ParsePin(kind, apdu.Data.Span) is not string pin)
         {
             return ResponseApdu.Status(StatusWords.WrongData);
         }
 
-        state.Applet.SetPin(kind, Encoding.ASCII.GetString(span));
+        state.Applet.SetPin(kind, pin);
+        RaiseChanged();
+        return ResponseApdu.Status(StatusWords.Success);
+    }
+
+    private static string? ParsePin(PinKind kind, ReadOnlySpan<byte> span) =>
+        span.IsEmpty || span.Length > 16 || !Ascii.IsValid(span) || !PasswordPolicy.IsWireForm(kind, Encoding.ASCII.GetString(span))
+            ? null
+            : Encoding.ASCII.GetString(span);
+
+    private ResponseApdu GetChallenge(CommandApdu apdu, ushort p1p2)
+    {
+        if (p1p2 != 0)
+        {
+            return ResponseApdu.Status(StatusWords.IncorrectP1P2);
+        }
+
+        if (!apdu.Data.IsEmpty)
+        {
+            return ResponseApdu.Status(StatusWords.WrongLength);
+        }
+
+        resetChallenge = RandomNumberGenerator.GetBytes(PinResetAuthorization.ChallengeLength);
+        return new ResponseApdu((byte[])resetChallenge.Clone(), StatusWords.Success);
+    }
+
+    /// <summary>
+    /// RESET PIN: the data is a <see cref="PinResetAuthorization"/> followed by the new PIN. Every check below refuses
+    /// with its own status word (docs/secure-element.md) and changes nothing but the challenge, which any try uses up.
+    /// </summary>
+    private ResponseApdu ResetPin(ReadOnlySpan<byte> data, ushort pinFid)
+    {
+        var outstanding = resetChallenge;
+        resetChallenge = null;
+        if (JpkiFiles.PinKindOf(pinFid) is not PinKind kind)
+        {
+            return ResponseApdu.Status(StatusWords.IncorrectP1P2);
+        }
+
+        switch (PinResetAuthorization.TryDecode(data, out var authorization, out var consumed))
+        {
+            case PinResetAuthorizationFormat.Truncated:
+                return ResponseApdu.Status(StatusWords.WrongLength);
+            case PinResetAuthorizationFormat.Malformed:
+                return ResponseApdu.Status(StatusWords.WrongData);
+        }
+
+        if (ParsePin(kind, data[consumed..]) is not string pin)
+        {
+            return ResponseApdu.Status(StatusWords.WrongData);
+        }
+
+        // Only a registered PIN can be reset: its key, the key's certificate and the CA certificate in place.
+        var applet = state.Applet;
+        var keyFid = JpkiFiles.KeyFid(kind);
+        if (!applet.Pins.ContainsKey(pinFid) || applet.PublicKeyInfo(keyFid) is not byte[] spki || state.ProvisioningKeys.Contains(keyFid)
+            || !applet.Files.ContainsKey(JpkiFiles.CertificateFid(kind)) || !applet.Files.TryGetValue(JpkiFiles.CaCertificateFid(kind), out var caDer))
+        {
+            return ResponseApdu.Status(StatusWords.CommandNotAllowedNoCurrentEf);
+        }
+
+        var grant = authorization!;
+        if (grant.PinReference != pinFid)
+        {
+            return ResponseApdu.Status(StatusWords.DataInconsistentWithP1P2);
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(grant.KeyIdentity, PinResetAuthorization.KeyIdentityOf(spki)))
+        {
+            return ResponseApdu.Status(StatusWords.ReferencedDataNotFound);
+        }
+
+        if (outstanding is null || !CryptographicOperations.FixedTimeEquals(grant.Challenge, outstanding))
+        {
+            return ResponseApdu.Status(StatusWords.ConditionsNotSatisfied);
+        }
+
+        if (!grant.CertificateIsForSeManagement())
+        {
+            return ResponseApdu.Status(StatusWords.SecurityStatusNotSatisfied);
+        }
+
+        if (!IssuedBy(grant.Certificate.Der, caDer) || !grant.SignatureVerifies())
+        {
+            return ResponseApdu.Status(StatusWords.AuthenticationFailed);
+        }
+
+        var now = time.GetUtcNow();
+        if (now < grant.Certificate.NotBefore || now > grant.Certificate.NotAfter)
+        {
+            return ResponseApdu.Status(StatusWords.ReferenceDataNotUsable);
+        }
+
+        applet.SetPin(kind, pin);
         RaiseChanged();
         return ResponseApdu.Status(StatusWords.Success);
     }
@@ -290,7 +417,7 @@ public sealed class SecureElement
         private readonly SecureElement owner;
         private readonly JpkiApplet applet;
         private readonly List<byte> chain = [];
-        private ushort chainP1P2;
+        private int chainTarget;
 
         public Channel(SecureElement owner)
         {
@@ -313,7 +440,8 @@ public sealed class SecureElement
         }
 
         private static bool IsProvisioning(byte ins) => ins is SecureElementCommands.GenerateKeyPair
-            or SecureElementCommands.PutCertificate or SecureElementCommands.SetPin or SecureElementCommands.Wipe;
+            or SecureElementCommands.PutCertificate or SecureElementCommands.SetPin or SecureElementCommands.Wipe
+            or SecureElementCommands.GetChallenge;
 
         private ResponseApdu Process(CommandApdu apdu)
         {
@@ -325,24 +453,28 @@ public sealed class SecureElement
             }
 
             var p1p2 = BinaryPrimitives.ReadUInt16BigEndian([apdu.P1, apdu.P2]);
-            if (apdu.IsChained && apdu.Ins != SecureElementCommands.PutCertificate)
+            var resetPin = apdu.Ins == SecureElementCommands.SetPin && apdu.P1 == SecureElementCommands.ResetPinP1;
+            var chainable = apdu.Ins == SecureElementCommands.PutCertificate || resetPin;
+            if (apdu.IsChained && !chainable)
             {
                 chain.Clear();
                 return ResponseApdu.Status(StatusWords.ChainingNotSupported);
             }
 
-            if (apdu.Ins != SecureElementCommands.PutCertificate)
+            if (!chainable)
             {
                 chain.Clear();
                 return apdu.Ins switch
                 {
                     SecureElementCommands.GenerateKeyPair => owner.GenerateKeyPair(apdu, p1p2),
                     SecureElementCommands.SetPin => owner.SetPin(apdu, p1p2),
+                    SecureElementCommands.GetChallenge => owner.GetChallenge(apdu, p1p2),
                     _ => owner.Wipe(apdu, p1p2),
                 };
             }
 
-            if (chain.Count > 0 && chainP1P2 != p1p2)
+            var chainKey = (apdu.Ins << 16) | p1p2;
+            if (chain.Count > 0 && chainTarget != chainKey)
             {
                 chain.Clear();
                 return ResponseApdu.Status(StatusWords.LastCommandOfChainExpected);
@@ -356,14 +488,14 @@ public sealed class SecureElement
 
             if (apdu.IsChained)
             {
-                chainP1P2 = p1p2;
+                chainTarget = chainKey;
                 chain.AddRange(apdu.Data.Span);
                 return ResponseApdu.Status(StatusWords.Success);
             }
 
-            byte[] der = [.. chain, .. apdu.Data.Span];
+            byte[] data = [.. chain, .. apdu.Data.Span];
             chain.Clear();
-            return owner.PutCertificate(der, p1p2);
+            return resetPin ? owner.ResetPin(data, apdu.P2) : owner.PutCertificate(data, p1p2);
         }
     }
 }

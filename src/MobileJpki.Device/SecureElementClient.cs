@@ -41,47 +41,66 @@ public sealed class SecureElementClient
     /// <summary>Writes a certificate EF in chained blocks of at most 240 bytes.</summary>
     public void PutCertificate(ushort fid, ReadOnlySpan<byte> der)
     {
-        var offset = 0;
-        do
-        {
-            var length = Math.Min(ChainBlockLength, der.Length - offset);
-            var last = offset + length >= der.Length;
-            var cla = last ? SecureElementCommands.Cla : SecureElementCommands.ClaChained;
-            var response = Send(new CommandApdu(cla, SecureElementCommands.PutCertificate, (byte)(fid >> 8), (byte)fid, der.Slice(offset, length).ToArray(), null));
-            Expect(response, $"PUT CERTIFICATE into EF {fid:X4} failed");
-            offset += length;
-        }
-        while (offset < der.Length);
+        var response = SendChained(SecureElementCommands.PutCertificate, (byte)(fid >> 8), (byte)fid, der);
+        Expect(response, $"PUT CERTIFICATE into EF {fid:X4} failed");
     }
 
-    /// <summary>Sets a PIN after normalizing it; see <see cref="SecureElementCommands.SetPin"/> for when the SE allows it.</summary>
+    /// <summary>Sets a PIN where none exists, after normalizing it; see <see cref="SecureElementCommands.SetPin"/>.</summary>
     public void SetPin(PinKind kind, string pin)
     {
-        if (!PasswordPolicy.TryNormalize(kind, pin, out var wire, out var error))
-        {
-            throw new ArgumentException(error, nameof(pin));
-        }
-
+        var wire = Normalize(kind, pin);
         var fid = JpkiFiles.PinFid(kind);
         Expect(Send(new CommandApdu(SecureElementCommands.Cla, SecureElementCommands.SetPin, (byte)(fid >> 8), (byte)fid, Encoding.ASCII.GetBytes(wire), null)), "SET PIN failed");
     }
 
-    /// <summary>パスワード初期化: replaces an existing PIN (its key in place) with a new one and resets its retry counter.</summary>
-    public void ResetPin(PinKind kind, string pin)
+    /// <summary>GET CHALLENGE: the SE's fresh challenge for the next RESET PIN (to send to the server).</summary>
+    public byte[] GetChallenge()
     {
-        if (!PasswordPolicy.TryNormalize(kind, pin, out var wire, out var error))
-        {
-            throw new ArgumentException(error, nameof(pin));
-        }
-
-        var fid = JpkiFiles.PinFid(kind);
-        Expect(Send(new CommandApdu(SecureElementCommands.Cla, SecureElementCommands.SetPin, SecureElementCommands.ResetPinP1, (byte)fid, Encoding.ASCII.GetBytes(wire), null)), "RESET PIN failed");
+        var response = Send(new CommandApdu(SecureElementCommands.Cla, SecureElementCommands.GetChallenge, 0, 0, ReadOnlyMemory<byte>.Empty, 32));
+        Expect(response, "GET CHALLENGE failed");
+        return response.Data;
     }
+
+    /// <summary>
+    /// パスワード初期化: replaces a registered PIN with a new one and refills its counter, with the server's reset
+    /// authorisation (DER) for this SE's key, this kind and the challenge of <see cref="GetChallenge"/>.
+    /// </summary>
+    public void ResetPin(PinKind kind, string pin, ReadOnlySpan<byte> authorization)
+    {
+        var wire = Normalize(kind, pin);
+        byte[] data = [.. authorization, .. Encoding.ASCII.GetBytes(wire)];
+        Expect(ResetPinRaw(kind, data), "RESET PIN failed");
+    }
+
+    /// <summary>RESET PIN with raw data (authorisation ‖ PIN), chained; the SE's status word as it answered.</summary>
+    public ResponseApdu ResetPinRaw(PinKind kind, ReadOnlySpan<byte> data) =>
+        SendChained(SecureElementCommands.SetPin, SecureElementCommands.ResetPinP1, (byte)JpkiFiles.PinFid(kind), data);
 
     public void Wipe() =>
         Expect(Send(new CommandApdu(SecureElementCommands.Cla, SecureElementCommands.Wipe, 0, 0, ReadOnlyMemory<byte>.Empty, null)), "WIPE failed");
 
     public ResponseApdu Send(CommandApdu command) => ResponseApdu.Parse(channel.Transmit(command.ToBytes()));
+
+    private static string Normalize(PinKind kind, string pin) =>
+        PasswordPolicy.TryNormalize(kind, pin, out var wire, out var error) ? wire : throw new ArgumentException(error, nameof(pin));
+
+    /// <summary>Sends <paramref name="data"/> in chained blocks (CLA 90 on all but the last); stops at the first refusal.</summary>
+    private ResponseApdu SendChained(byte ins, byte p1, byte p2, ReadOnlySpan<byte> data)
+    {
+        var offset = 0;
+        while (true)
+        {
+            var length = Math.Min(ChainBlockLength, data.Length - offset);
+            var last = offset + length >= data.Length;
+            var cla = last ? SecureElementCommands.Cla : SecureElementCommands.ClaChained;
+            var response = Send(new CommandApdu(cla, ins, p1, p2, data.Slice(offset, length).ToArray(), null));
+            offset += length;
+            if (last || response.Sw != StatusWords.Success)
+            {
+                return response;
+            }
+        }
+    }
 
     private static void Expect(ResponseApdu response, string what)
     {

@@ -17,11 +17,18 @@ public static class SecureElementCommands
     /// <summary>80 DA 00 01|02|0A|0B Lc certificate: writes a certificate EF; a leaf must carry the SE's key.</summary>
     public const byte PutCertificate = 0xDA;
 
-    /// <summary>80 2C 00 18|1B Lc pin: sets a PIN when unset, blocked, or while its key awaits a certificate.</summary>
+    /// <summary>80 2C 00 18|1B Lc pin: sets a PIN where none exists (GENERATE KEY PAIR drops the old one with the old key).</summary>
     public const byte SetPin = 0x2C;
 
-    /// <summary>P1 of SET PIN for a password reset (80 2C 01 18|1B Lc pin): replaces an existing PIN of a key in place and resets its counter.</summary>
+    /// <summary>
+    /// P1 of SET PIN for a password reset (80 2C 01 18|1B Lc authorisation ‖ pin, chained or extended): replaces a
+    /// registered PIN, locked or not, and refills its counter, only with the server's reset authorisation for this
+    /// SE's key, this PIN and the outstanding challenge.
+    /// </summary>
     public const byte ResetPinP1 = 0x01;
+
+    /// <summary>80 84 00 00 Le: a fresh 32-byte challenge for RESET PIN; single use, replaced by the next one, forgotten on WIPE or restart.</summary>
+    public const byte GetChallenge = 0x84;
 
     /// <summary>80 E4 00 00: deletes keys, certificates and PINs (the attestation identity stays).</summary>
     public const byte Wipe = 0xE4;
@@ -34,6 +41,6 @@ public static class SecureElementCommands
     /// <summary>EF holding the maker root certificate (DER) that issued the device certificate.</summary>
     public const ushort MakerRootCertificate = 0x2F02;
 
-    /// <summary>The largest certificate PUT CERTIFICATE accepts, chained or not.</summary>
+    /// <summary>The largest certificate PUT CERTIFICATE (or authorisation and PIN RESET PIN) accepts, chained or not.</summary>
     public const int MaxCertificateLength = 8 * 1024;
 }

@@ -30,8 +30,7 @@ public sealed class RevocationIssuer
 #pragma warning restore CA5350
         NameHashSha256 = SHA256.HashData(Name);
         KeyHashSha256 = SHA256.HashData(keyBits);
-        KeyIdentifier = certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().SingleOrDefault()?.SubjectKeyIdentifierBytes.ToArray()
-            ?? KeyHashSha1;
+        KeyIdentifier = MobileJpki.Core.Delegation.DelegatedIssuer.KeyIdentifierOf(certificate);
     }
 
     public Hierarchy Hierarchy { get; }

@@ -38,40 +38,6 @@ public sealed class SecureElementLifecycleTests
         File.Delete(path);
     }
 
-    [Theory]
-    [InlineData(PinKind.Signing, 5, "NEWPW99")]
-    [InlineData(PinKind.Auth, 3, "9999")]
-    public void ResetPin_LockedOrNot_NewPasswordWithFullCounter(PinKind kind, int count, string newPassword)
-    {
-        var phone = TestPhones.Create();
-        var client = TestPhones.Client(phone);
-        TestPhones.Provision(client);
-        client.Jpki.SelectAp();
-        client.Jpki.Verify(kind, kind == PinKind.Signing ? "WRONG1" : "0000");
-
-        // The ordinary SET PIN refuses a registered, unblocked PIN; the reset flavour replaces it.
-        Assert.Equal(StatusWords.ConditionsNotSatisfied, Assert.Throws<JpkiCardException>(() => client.SetPin(kind, newPassword)).Sw);
-        client.ResetPin(kind, newPassword);
-
-        client.Jpki.SelectAp();
-        Assert.Equal(count, client.Jpki.GetPinStatus(kind).TriesLeft);
-        Assert.True(client.Jpki.Verify(kind, newPassword).Verified);
-        Assert.False(client.Jpki.Verify(kind, kind == PinKind.Signing ? TestPhones.SigningPassword : TestPhones.AuthPin).Verified);
-        Assert.True(phone.SecureElement.HasCertificate(kind));
-    }
-
-    [Fact]
-    public void ResetPin_NoKeyOrPin_Refused()
-    {
-        var phone = TestPhones.Create();
-        var client = TestPhones.Client(phone);
-
-        var refused = Assert.Throws<JpkiCardException>(() => client.ResetPin(PinKind.Auth, "1111"));
-
-        Assert.Equal(StatusWords.ConditionsNotSatisfied, refused.Sw);
-        Assert.False(phone.SecureElement.HasPin(PinKind.Auth));
-    }
-
     [Fact]
     public void FactoryReset_ProvisionedPhone_KeysCertificatesAndPinsStay()
     {

@@ -65,6 +65,7 @@ public class SecureElementTests
         Assert.False(phone.SecureElement.HasCertificate(PinKind.Auth));
         Assert.Equal(StatusWords.FileNotFound, Assert.Throws<JpkiCardException>(() => client.Jpki.ReadFile(JpkiFiles.AuthCertificate)).Sw);
 
+        client.PutCertificate(JpkiFiles.SigningCaCertificate, CaCertificate.RawData);
         client.PutCertificate(JpkiFiles.SigningCertificate, forSigningKey.RawData);
         Assert.True(phone.SecureElement.HasCertificate(PinKind.Signing));
     }
@@ -100,12 +101,13 @@ public class SecureElementTests
     }
 
     [Fact]
-    public void SetPin_AfterRegistration_RefusedUnlessBlocked()
+    public void SetPin_AfterRegistration_RefusedEvenWhenBlocked()
     {
         var client = Client(phone);
         Provision(client);
         var e = Assert.Throws<JpkiCardException>(() => client.SetPin(PinKind.Auth, "1111"));
         Assert.Equal(StatusWords.ConditionsNotSatisfied, e.Sw);
+        Assert.True(client.Jpki.Verify(PinKind.Auth, AuthPin).Verified);
 
         for (var i = 0; i < 3; i++)
         {
@@ -113,8 +115,9 @@ public class SecureElementTests
         }
 
         Assert.True(client.Jpki.GetPinStatus(PinKind.Auth).Locked);
-        client.SetPin(PinKind.Auth, "1111");
-        Assert.True(client.Jpki.Verify(PinKind.Auth, "1111").Verified);
+        Assert.Equal(StatusWords.ConditionsNotSatisfied, Assert.Throws<JpkiCardException>(() => client.SetPin(PinKind.Auth, "1111")).Sw);
+        Assert.True(client.Jpki.Verify(PinKind.Auth, "1111").Locked);
+        Assert.True(client.Jpki.Verify(PinKind.Auth, AuthPin).Locked);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using MobileJpki.App;
 using MobileJpki.Card;
 using MobileJpki.Core;
 using MobileJpki.Core.Protocol;
+using MobileJpki.Core.SeManagement;
 using MobileJpki.Device;
 using MobileJpki.Ra;
 
@@ -289,6 +290,20 @@ public abstract class AppLifecycleTests(MjpkiServer server)
 
         Assert.Equal(kind == PinKind.Signing ? "sign" : "auth", approval.Kind);
         Assert.Equal(lockAfter, app.CheckPhonePassword(kind, newPassword).TriesLeft);
+
+        // The authorisation the SE took: for this phone's registered key and this PIN, signed by an SE management
+        // certificate of the kind's CA (our extended key usage, not a CA itself).
+        Assert.Equal(PinResetAuthorizationFormat.Valid, PinResetAuthorization.TryDecode(Convert.FromBase64String(approval.Authorization), out var grant, out _));
+        Assert.Equal(JpkiFiles.PinFid(kind), grant!.PinReference);
+        using (var registered = X509CertificateLoader.LoadCertificate(phone.SecureElement.CertificateDer(kind)!))
+        {
+            Assert.Equal(PinResetAuthorization.KeyIdentityOf(registered.PublicKey.ExportSubjectPublicKeyInfo()), grant.KeyIdentity);
+        }
+
+        Assert.True(grant.CertificateIsForSeManagement());
+        Assert.True(grant.SignatureVerifies());
+        var caDer = await server.Api.GetBytesAsync($"/ca/{approval.Kind}.cer", CancellationToken.None);
+        Assert.True(DerCertificate.TryParse(caDer, out var ca) && grant.Certificate.IsSignedBy(ca!.ImportPublicKey()));
         await using var db = server.OpenDb();
         var challenge = await db.Challenges.AsNoTracking().SingleAsync(c => c.Subject == phone.PhoneId);
         Assert.Equal(PasswordResetChallenge.Purpose, challenge.Purpose);
@@ -357,8 +372,86 @@ public abstract class AppLifecycleTests(MjpkiServer server)
         await server.Api.ResetPasswordAsync(phone.PhoneId, Secret(phone), Answer(card, phone, kind, challenge.Challenge), CancellationToken.None);
     }
 
+    /// <summary>
+    /// The attack of issue 10 ("Why", 3): the signing password locked by five wrong tries, then SET PIN, RESET PIN without
+    /// an authorisation, and RESET PIN with genuine authorisations from this server for another phone, for the other kind,
+    /// and replayed: all refused, and the SE still will not sign.
+    /// </summary>
+    [Fact]
+    public async Task SecureElementAttack_LockedSigningPassword_NoPinSetOrResetWithoutThisSesAuthorisation()
+    {
+        var (card, phone, app, _) = await RegisteredAsync();
+        var (otherCard, otherPhone, _, _) = await RegisteredAsync("攻撃 次郎");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.ThrowsAny<AppException>(() => app.CheckPhonePassword(PinKind.Signing, "WRONG999"));
+        }
+
+        var se = new SecureElementClient(phone.SecureElement.OpenChannel(AppIdentity.PortalApp));
+        byte[] pin = [.. "TAKEN2026"u8];
+
+        // SET PIN over the locked one, and RESET PIN with nothing but a PIN.
+        Assert.Equal(StatusWords.ConditionsNotSatisfied, se.Send(new CommandApdu(0x80, 0x2C, 0x00, 0x1B, pin, null)).Sw);
+        Assert.Equal(StatusWords.WrongData, se.ResetPinRaw(PinKind.Signing, pin).Sw);
+
+        // A genuine authorisation for the attacker's own phone (own card, own reset flow), tried on the victim's SE.
+        se.GetChallenge();
+        var foreign = await AuthorisationAsync(otherCard, otherPhone, "sign");
+        Assert.Equal(StatusWords.ReferencedDataNotFound, se.ResetPinRaw(PinKind.Signing, [.. foreign, .. pin]).Sw);
+
+        // A genuine authorisation for the victim's auth PIN (the other kind), tried on the signing password.
+        var otherKind = await AuthorisationAsync(card, phone, "auth", se.GetChallenge());
+        Assert.Equal(StatusWords.DataInconsistentWithP1P2, se.ResetPinRaw(PinKind.Signing, [.. otherKind, .. pin]).Sw);
+
+        // A genuine signing authorisation for this SE, used by its owner once, then replayed (no challenge, a fresh one).
+        var used = await AuthorisationAsync(card, phone, "sign", se.GetChallenge());
+        se.ResetPin(PinKind.Signing, "OWNER2026", used);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.ThrowsAny<AppException>(() => app.CheckPhonePassword(PinKind.Signing, "WRONG999"));
+        }
+
+        Assert.Equal(StatusWords.ConditionsNotSatisfied, se.ResetPinRaw(PinKind.Signing, [.. used, .. pin]).Sw);
+        se.GetChallenge();
+        Assert.Equal(StatusWords.ConditionsNotSatisfied, se.ResetPinRaw(PinKind.Signing, [.. used, .. pin]).Sw);
+
+        // Still locked, for the attacker's PIN and the owner's; no signature.
+        Assert.Equal("phone-password-locked", Assert.Throws<AppException>(() => app.CheckPhonePassword(PinKind.Signing, "TAKEN2026")).Code);
+        Assert.Equal("phone-password-locked", Assert.Throws<AppException>(() => app.CheckPhonePassword(PinKind.Signing, "OWNER2026")).Code);
+        se.Jpki.SelectAp();
+        se.Jpki.Verify(PinKind.Signing, "TAKEN2026");
+        var refused = Assert.Throws<JpkiCardException>(() => se.Jpki.SignDigestInfo(PinKind.Signing, DigestInfos.Build(HashAlgorithmName.SHA256, SHA256.HashData("e-application"u8))));
+        Assert.Equal(StatusWords.SecurityStatusNotSatisfied, refused.Sw);
+    }
+
+    [Fact]
+    public async Task ResetPassword_NoOrBadSeChallenge_BadFieldChallengeNotUsedUp()
+    {
+        var (card, phone, _, _) = await RegisteredAsync();
+        var challenge = await server.Api.GetResetChallengeAsync(phone.PhoneId, Secret(phone), "auth", CancellationToken.None);
+        var before = await SnapshotAsync(card, phone.PhoneId);
+
+        foreach (var bad in new string?[] { null, string.Empty, Convert.ToBase64String(new byte[31]), Convert.ToBase64String(new byte[33]), "not base64!" })
+        {
+            var request = Answer(card, phone, "auth", challenge.Challenge) with { SeChallenge = bad };
+            Assert.Equal("bad-field", (await Assert.ThrowsAsync<AppException>(() => server.Api.ResetPasswordAsync(phone.PhoneId, Secret(phone), request, CancellationToken.None))).Code);
+        }
+
+        Assert.Equal(before, await SnapshotAsync(card, phone.PhoneId));
+        Assert.NotEmpty((await server.Api.ResetPasswordAsync(phone.PhoneId, Secret(phone), Answer(card, phone, "auth", challenge.Challenge), CancellationToken.None)).Authorization);
+    }
+
+    /// <summary>The server's reset authorisation for <paramref name="phone"/> after its owner's card answered (the SE challenge given, or the phone SE's own).</summary>
+    private async Task<byte[]> AuthorisationAsync(TestCard card, VirtualPhone phone, string kind, byte[]? seChallenge = null)
+    {
+        seChallenge ??= new SecureElementClient(phone.SecureElement.OpenChannel(AppIdentity.PortalApp)).GetChallenge();
+        var challenge = await server.Api.GetResetChallengeAsync(phone.PhoneId, Secret(phone), kind, CancellationToken.None);
+        var approval = await server.Api.ResetPasswordAsync(phone.PhoneId, Secret(phone), Answer(card, phone, kind, challenge.Challenge, seChallenge), CancellationToken.None);
+        return Convert.FromBase64String(approval.Authorization);
+    }
+
     /// <summary>The card's answer to a reset challenge, as the app computes it (card auth key with the PIN, or signing key with the password).</summary>
-    internal static PasswordResetRequest Answer(TestCard card, VirtualPhone phone, string kind, string challenge)
+    internal static PasswordResetRequest Answer(TestCard card, VirtualPhone phone, string kind, string challenge, byte[]? seChallenge = null)
     {
         var pinKind = kind == "sign" ? PinKind.Signing : PinKind.Auth;
         var client = new JpkiClient(card.Card.Applet);
@@ -367,7 +460,7 @@ public abstract class AppLifecycleTests(MjpkiServer server)
         using var certificate = client.ReadCertificate(JpkiFiles.CertificateFid(pinKind));
         using var key = new JpkiRsa(client, pinKind, certificate.GetRSAPublicKey()!.ExportParameters(false));
         var signature = key.SignData(PasswordResetChallenge.SignedBytes(phone.PhoneId, kind, challenge), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return new PasswordResetRequest(kind, challenge, Convert.ToBase64String(certificate.RawData), Convert.ToBase64String(signature));
+        return new PasswordResetRequest(kind, challenge, Convert.ToBase64String(certificate.RawData), Convert.ToBase64String(signature), Convert.ToBase64String(seChallenge ?? RandomNumberGenerator.GetBytes(32)));
     }
 
     internal static string Secret(VirtualPhone phone) => phone.App.Values["deviceSecret"];

@@ -34,18 +34,24 @@ public sealed record ChallengeView(
 /// <summary>
 /// パスワード初期化: the card's answer to a challenge. <see cref="CardCertificate"/> is the card's auth certificate (auth
 /// reset) or signing certificate (sign reset), base64 DER; <see cref="Signature"/> is its RSA PKCS#1 v1.5 SHA-256
-/// signature over <see cref="PasswordResetChallenge.SignedBytes"/>.
+/// signature over <see cref="PasswordResetChallenge.SignedBytes"/>. <see cref="SeChallenge"/> is the phone SE's own
+/// GET CHALLENGE answer (base64, 32 bytes), which the reset authorisation is bound to.
 /// </summary>
 public sealed record PasswordResetRequest(
     [property: JsonPropertyName("kind")] string Kind,
     [property: JsonPropertyName("challenge")] string Challenge,
     [property: JsonPropertyName("cardCertificate")] string CardCertificate,
-    [property: JsonPropertyName("signature")] string Signature);
+    [property: JsonPropertyName("signature")] string Signature,
+    [property: JsonPropertyName("seChallenge")] string? SeChallenge = null);
 
-/// <summary>The server approved the reset: the app may set a new phone password of this kind.</summary>
+/// <summary>
+/// The server approved the reset. <see cref="Authorization"/> (base64 DER, <c>PinResetAuthorization</c>) is what the
+/// SE needs to take a new phone password of this kind: bound to the SE's key, the PIN and the SE's challenge.
+/// </summary>
 public sealed record PasswordResetApproval(
     [property: JsonPropertyName("kind")] string Kind,
-    [property: JsonPropertyName("message")] string Message);
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("authorization")] string Authorization);
 
 /// <summary>What the card signs to answer a password-reset challenge, bound to the phone and the kind.</summary>
 public static class PasswordResetChallenge

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using MobileJpki.Core;
 using MobileJpki.Core.Protocol;
+using MobileJpki.Core.SeManagement;
 
 namespace MobileJpki.Ra;
 
@@ -17,6 +18,7 @@ public sealed partial class PhoneLifecycle(
     ApplicationVerifier verifier,
     ProcessingWindow window,
     IPhoneNotifier notifier,
+    ISeManagementSigner seManagement,
     TimeProvider time,
     ILogger<PhoneLifecycle> logger)
 {
@@ -132,13 +134,20 @@ public sealed partial class PhoneLifecycle(
     /// <summary>
     /// パスワード初期化, step 2: the card answered the challenge. Approved when the card certificate (auth certificate for the
     /// auth PIN, signing certificate for the signing password) is this person's, ours, valid and neither revoked nor on
-    /// hold, the signature verifies, and the challenge is this phone's, unexpired and unused (it is then used up).
+    /// hold, the signature verifies, and the challenge is this phone's, unexpired and unused (it is then used up). The
+    /// approval carries the SE reset authorisation: signed by the SE management key of the kind's CA, bound to the key of
+    /// this phone's live certificate of that kind (so to its SE), the PIN and the SE's own challenge.
     /// </summary>
     public async Task<PasswordResetApproval> ApproveResetAsync(PhoneRecord phone, PasswordResetRequest request, CancellationToken ct)
     {
         var phoneKind = ParseKind(request.Kind);
         var personId = OwnerOf(phone, "nothing-to-reset");
         var now = time.GetUtcNow();
+        var seChallenge = Base64Field.Decode(request.SeChallenge, "seChallenge", PinResetAuthorization.ChallengeLength);
+        if (seChallenge.Length != PinResetAuthorization.ChallengeLength)
+        {
+            throw MjpkiException.BadRequest("bad-field", $"'seChallenge' must be the SE's {PinResetAuthorization.ChallengeLength}-byte challenge.");
+        }
 
         // Step 1: the challenge is this phone's, for this purpose, unexpired and unused (read only: a refusal uses nothing up).
         var id = request.Challenge;
@@ -208,7 +217,13 @@ public sealed partial class PhoneLifecycle(
             }
         }
 
-        // Step 4: use the challenge up; of two answers racing, one wins.
+        // Step 4: the SE is named by the key of this phone's live certificate of the kind, from our records (never from
+        // the request): the key was attested as born in that SE and never leaves it.
+        var keyIdentity = await SeKeyIdentityAsync(phone, personId, phoneKind, ct);
+        var hierarchy = phoneKind == CertificateKind.PhoneSigning ? Hierarchy.Signing : Hierarchy.Auth;
+        var authorization = PinResetAuthorization.Issue(seManagement.For(hierarchy), PinResetAuthorization.PinReferenceOf(hierarchy), keyIdentity, seChallenge);
+
+        // Step 5: use the challenge up; of two answers racing, one wins (only the winner's authorisation leaves).
         if (!await store.UseChallengeAsync(id, PasswordResetChallenge.Purpose, phone.PhoneId, now, ct))
         {
             throw ChallengeUsed();
@@ -217,7 +232,23 @@ public sealed partial class PhoneLifecycle(
         LogResetApproved(logger, personId, request.Kind);
         return new PasswordResetApproval(
             request.Kind,
-            "カードを確認しました。新しいパスワードを設定してください / The card was verified; set the new phone password.");
+            "カードを確認しました。新しいパスワードを設定してください / The card was verified; set the new phone password.",
+            Convert.ToBase64String(authorization));
+    }
+
+    private async Task<byte[]> SeKeyIdentityAsync(PhoneRecord phone, Guid personId, CertificateKind kind, CancellationToken ct)
+    {
+        var live = (await raStore.GetCertificatesOfPhoneAsync(phone.PhoneId, ct))
+            .Where(c => c.PersonId == personId && c.Kind == kind && c.Der is not null
+                && c.Status is CertificateStatus.Issued or CertificateStatus.Active or CertificateStatus.Suspended)
+            .OrderByDescending(c => c.NotBefore)
+            .FirstOrDefault();
+        if (live is null || !DerCertificate.TryParse(live.Der!, out var certificate) || certificate is null)
+        {
+            throw NothingToReset();
+        }
+
+        return PinResetAuthorization.KeyIdentityOf(certificate.SubjectPublicKeyInfo.Span);
     }
 
     private async Task<ApplicationRecord> VerifyResumeApplicationAsync(PhoneRecord phone, Guid personId, byte[] cms, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MobileJpki.Core;
+using MobileJpki.Core.Delegation;
 
 namespace MobileJpki.Revocation.Ocsp;
 
@@ -8,7 +9,7 @@ namespace MobileJpki.Revocation.Ocsp;
 /// A delegated OCSP responder (RFC 6960 §4.2.2.2, second case): a certificate issued by the CA with
 /// id-kp-OCSPSigning and id-pkix-ocsp-nocheck, and its key, which signs the responses. Immutable.
 /// </summary>
-public sealed class OcspSigner : IDisposable
+public sealed class OcspSigner : IDelegatedSigner
 {
     private long _signatures;
 

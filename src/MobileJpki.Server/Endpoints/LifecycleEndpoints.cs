@@ -29,7 +29,7 @@ internal static class LifecycleEndpoints
             .Produces<ChallengeView>()
             .WithMetadata(new RequestSizeLimitMetadata(4 * 1024));
         api.MapPost("/phones/{phoneId}/password-reset", ResetAsync)
-            .WithSummary("パスワード初期化, step 2: the card's signature over the challenge; approved → the app sets a new phone password")
+            .WithSummary("パスワード初期化, step 2: the card's signature over the challenge and the SE's challenge; approved → the SE reset authorisation, with which the SE takes a new phone password")
             .Produces<PasswordResetApproval>()
             .WithMetadata(new RequestSizeLimitMetadata(32 * 1024));
     }

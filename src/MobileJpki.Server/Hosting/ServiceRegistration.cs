@@ -68,6 +68,13 @@ public static class ServiceRegistration
         services.AddSingleton<CertificateLifecycle>();
         services.AddSingleton<MobileJpki.Ra.Office.IOfficeStore, OfficeStore>();
         services.AddSingleton<MobileJpki.Ra.Office.MunicipalOffice>();
+        // The SE management key signs phone PIN reset authorisations: a software key beside the OCSP responder's
+        // (data directory), certified by each CA through the same delegated-certificate mechanism.
+        services.AddSingleton(sp => MobileJpki.Core.SeManagement.SeManagementCertificates.Create(
+            Enum.GetValues<MobileJpki.Core.Hierarchy>().Select(h => new MobileJpki.Core.Delegation.DelegatedIssuer(h, sp.GetRequiredService<CaHierarchy>().CertificateFor(h), sp.GetRequiredService<CaHierarchy>().SignerFor(h))),
+            Path.Combine(pki.DataDirectory, "se-management"),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ISeManagementSigner>(sp => new SeManagementSigner(sp.GetRequiredService<MobileJpki.Core.Delegation.DelegatedCertificates<MobileJpki.Core.Delegation.DelegatedSigner>>()));
         services.AddSingleton<PhoneLifecycle>();
         services.AddSingleton<CertificateAuthenticator>();
         services.AddSingleton<ISessionStore, SessionStore>();

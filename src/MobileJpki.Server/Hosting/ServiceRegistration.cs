@@ -7,6 +7,7 @@ using MobileJpki.Device;
 using MobileJpki.Pki;
 using MobileJpki.Ra;
 using MobileJpki.Storage;
+using MobileJpki.Core;
 
 namespace MobileJpki.Server.Hosting;
 
@@ -88,7 +89,7 @@ public static class ServiceRegistration
     public static async Task InitializeMobileJpkiAsync(this IServiceProvider services)
     {
         var pki = services.GetRequiredService<PkiOptions>();
-        Directory.CreateDirectory(pki.DataDirectory);
+        PrivateFiles.CreateDirectory(pki.DataDirectory);
         var storage = services.GetRequiredService<StorageOptions>();
         await MjpkiDatabase.MigrateAsync(storage.ParsedProvider, storage.ConnectionString);
 

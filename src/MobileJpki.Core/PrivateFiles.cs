@@ -18,7 +18,26 @@ public static class PrivateFiles
     public static DirectoryInfo CreateDirectory(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return OperatingSystem.IsWindows() ? Directory.CreateDirectory(path) : Directory.CreateDirectory(path, DirectoryMode);
+        if (OperatingSystem.IsWindows())
+        {
+            return Directory.CreateDirectory(path);
+        }
+
+        // Directory.CreateDirectory(path, mode) gives the mode to the last folder only; the parents it makes would be
+        // 0755, so each missing one is made here, top down.
+        var full = Path.GetFullPath(path);
+        var missing = new Stack<string>();
+        for (var folder = full; !string.IsNullOrEmpty(folder) && !Directory.Exists(folder); folder = Path.GetDirectoryName(folder))
+        {
+            missing.Push(folder);
+        }
+
+        while (missing.TryPop(out var folder))
+        {
+            Directory.CreateDirectory(folder, DirectoryMode);
+        }
+
+        return new DirectoryInfo(full);
     }
 
     /// <summary>Creates the folder that will hold <paramref name="filePath"/> (see <see cref="CreateDirectory"/>).</summary>

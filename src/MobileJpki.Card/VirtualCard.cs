@@ -4,7 +4,11 @@ using System.Security.Cryptography.X509Certificates;
 namespace MobileJpki.Card;
 
 /// <summary>A virtual My Number Card: a JPKI-AP with two RSA-2048 keys generated inside it, kept in a JSON file.</summary>
-public sealed class VirtualCard
+/// <remarks>
+/// A card <see cref="Open(string)"/>ed from a file holds that file's lock until disposed, so a second program cannot
+/// load the same card and spend its own PIN guesses beside this one's (docs/security.md).
+/// </remarks>
+public sealed class VirtualCard : IDisposable
 {
     public const string FormatId = "mjpki-card/1";
 
@@ -13,6 +17,7 @@ public sealed class VirtualCard
     // Replacement keys generated at the counter, kept in the card object (never exported) until their certificate arrives.
     private readonly Dictionary<PinKind, byte[]> replacementKeys = [];
     private string? autoSavePath;
+    private FileStream? fileLock;
 
     private VirtualCard(JpkiAppletState state)
     {
@@ -181,12 +186,37 @@ public sealed class VirtualCard
         return new VirtualCard(file.Applet);
     }
 
-    /// <summary><see cref="Load"/>, then save back to <paramref name="path"/> on every change so counters survive the process.</summary>
+    /// <summary>
+    /// Locks the card file (<see cref="StateFiles.Lock"/>), <see cref="Load"/>s it, then saves back to
+    /// <paramref name="path"/> on every change so counters survive the process. Dispose to release the lock.
+    /// </summary>
+    /// <exception cref="IOException">Another program (or another open in this one) has the card open.</exception>
     public static VirtualCard Open(string path)
     {
-        var card = Load(path);
-        card.autoSavePath = path;
-        return card;
+        var held = StateFiles.Lock(path, "card");
+        try
+        {
+            var card = Load(path);
+            card.autoSavePath = path;
+            card.fileLock = held;
+            return card;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Releases the file lock of an opened card; the card stops saving.</summary>
+    public void Dispose()
+    {
+        lock (state.SyncRoot)
+        {
+            autoSavePath = null;
+            fileLock?.Dispose();
+            fileLock = null;
+        }
     }
 
     public void Save(string path)

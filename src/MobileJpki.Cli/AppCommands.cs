@@ -20,28 +20,28 @@ internal static class AppCommands
         var server = Common.Server();
         var phoneFile = Common.Required("--phone", "Phone file");
         var cardFile = Common.Required("--card", "Card file held to the phone, or pcsc:READER for a card in a PC/SC reader (e.g. pcsc:Virtual PCD 00 00)");
-        var cardPassword = Common.Optional("--card-password", "The card's signing password (asked if omitted)");
+        var cardPassword = Secrets.Option("--card-password", "The card's signing password (asked if omitted)");
         var kinds = Common.Optional("--kinds", "sign,auth (default both)");
-        var newSign = Common.Optional("--new-sign-password", "New phone signing password (asked twice if omitted)");
-        var newPin = Common.Optional("--new-auth-pin", "New phone auth PIN, 4 digits (asked twice if omitted)");
+        var newSign = Secrets.Option("--new-sign-password", "New phone signing password (asked twice if omitted)");
+        var newPin = Secrets.Option("--new-auth-pin", "New phone auth PIN, 4 digits (asked twice if omitted)");
         var email = Common.Optional("--email", "Where to send e-mail notices");
         var apply = new Command("apply", "利用申請: apply for phone certificates with the card") { server, phoneFile, cardFile, cardPassword, kinds, newSign, newPin, email };
         apply.Handle(async (p, ct) =>
         {
             var parsedKinds = ParseKinds(p.GetValue(kinds));
-            var scripted = p.GetValue(cardPassword) is not null;
+            var (given, newSigning, newAuth) = (Secrets.Get(p, cardPassword), Secrets.Get(p, newSign), Secrets.Get(p, newPin));
             using var pcsc = OpenPcsc(p.GetValue(cardFile)!);
             IApduChannel card = pcsc is not null ? pcsc : VirtualCard.Open(p.GetValue(cardFile)!).Applet;
             await WithAppAsync(p.GetValue(server)!, p.GetValue(phoneFile)!, a => a.ApplyAsync(
                 card,
                 new ApplyOptions
                 {
-                    CardPassword = p.GetValue(cardPassword),
+                    CardPassword = given,
                     Kinds = parsedKinds,
-                    NewSigningPassword = p.GetValue(newSign),
-                    NewAuthPin = p.GetValue(newPin),
+                    NewSigningPassword = newSigning,
+                    NewAuthPin = newAuth,
                     Email = p.GetValue(email),
-                    Confirmed = scripted || !Common.Interactive,
+                    Confirmed = given is not null || !Common.Interactive,
                 },
                 ct));
         });
@@ -106,7 +106,7 @@ internal static class AppCommands
 
     internal static async Task<T> WithAppAsync<T>(string server, string phonePath, Func<PortalApp, Task<T>> body)
     {
-        var phone = VirtualPhone.Open(phonePath);
+        using var phone = VirtualPhone.Open(phonePath);
         var app = new PortalApp(phone, () => phone.Save(phonePath), Common.Api(server), new ConsoleScreens(Console.Out, Common.Interactive), TimeProvider.System);
         return await body(app);
     }

@@ -13,8 +13,8 @@ internal static class AppLifecycleCommands
         var server = Common.Server();
         var phoneFile = Common.Required("--phone", "Phone file");
         var cardFile = Common.Required("--card", "Card file held to the phone, or pcsc:READER for a card in a PC/SC reader");
-        var cardPassword = Common.Optional("--card-password", "The card's signing password (asked if omitted)");
-        var newSign = Common.Optional("--new-sign-password", "New phone signing password (asked twice if omitted)");
+        var cardPassword = Secrets.Option("--card-password", "The card's signing password (asked if omitted)");
+        var newSign = Secrets.Option("--new-sign-password", "New phone signing password (asked twice if omitted)");
         var yes = new Option<bool>("--yes") { Description = "Confirm without asking (revocation cannot be undone)" };
 
         var suspend = new Command("suspend", "一時利用停止: put this phone's certificates on hold") { server, phoneFile };
@@ -29,11 +29,12 @@ internal static class AppLifecycleCommands
         var resume = new Command("resume", "解除: resume this phone's suspended certificates (the signing certificate is issued again; register it after the notification)") { server, phoneFile, cardFile, cardPassword, newSign };
         resume.Handle(async (p, ct) =>
         {
+            var options = new ResumeOptions { CardPassword = Secrets.Get(p, cardPassword), NewSigningPassword = Secrets.Get(p, newSign) };
             using var pcsc = AppCommands.OpenPcsc(p.GetValue(cardFile)!);
             IApduChannel card = pcsc is not null ? pcsc : VirtualCard.Open(p.GetValue(cardFile)!).Applet;
             await AppCommands.WithAppAsync(p.GetValue(server)!, p.GetValue(phoneFile)!, async a =>
             {
-                var receipt = await a.ResumeAsync(card, new ResumeOptions { CardPassword = p.GetValue(cardPassword), NewSigningPassword = p.GetValue(newSign) }, ct);
+                var receipt = await a.ResumeAsync(card, options, ct);
                 PrintSerials("resumed", receipt.Serials);
                 if (receipt.Application is { } application)
                 {
@@ -55,24 +56,25 @@ internal static class AppLifecycleCommands
         app.Subcommands.Add(revoke);
 
         var kinds = Common.Optional("--kinds", "sign,auth (default both)");
-        var newPin = Common.Optional("--new-auth-pin", "New phone auth PIN, 4 digits (asked twice if omitted)");
+        var newPin = Secrets.Option("--new-auth-pin", "New phone auth PIN, 4 digits (asked twice if omitted)");
         var email = Common.Optional("--email", "Where to send e-mail notices");
         var changeDevice = new Command("change-device", "機種変更に伴う引継ぎ: apply on this new phone; the old phone's certificates are revoked on issue (needs --yes)") { server, phoneFile, cardFile, cardPassword, kinds, newSign, newPin, email, yes };
         changeDevice.Handle(async (p, ct) =>
         {
             var parsedKinds = AppCommands.ParseKinds(p.GetValue(kinds));
+            var (given, newSigning, newAuth) = (Secrets.Get(p, cardPassword), Secrets.Get(p, newSign), Secrets.Get(p, newPin));
             using var pcsc = AppCommands.OpenPcsc(p.GetValue(cardFile)!);
             IApduChannel card = pcsc is not null ? pcsc : VirtualCard.Open(p.GetValue(cardFile)!).Applet;
             await AppCommands.WithAppAsync(p.GetValue(server)!, p.GetValue(phoneFile)!, a => a.ChangeDeviceAsync(
                 card,
                 new ApplyOptions
                 {
-                    CardPassword = p.GetValue(cardPassword),
+                    CardPassword = given,
                     Kinds = parsedKinds,
-                    NewSigningPassword = p.GetValue(newSign),
-                    NewAuthPin = p.GetValue(newPin),
+                    NewSigningPassword = newSigning,
+                    NewAuthPin = newAuth,
                     Email = p.GetValue(email),
-                    Confirmed = p.GetValue(cardPassword) is not null || !Common.Interactive,
+                    Confirmed = given is not null || !Common.Interactive,
                     ConfirmRevokeOldPhone = p.GetValue(yes),
                 },
                 ct));
@@ -80,27 +82,28 @@ internal static class AppLifecycleCommands
         app.Subcommands.Add(changeDevice);
 
         var kind = new Option<string>("--kind") { Description = "sign (phone signing password) or auth (phone auth PIN)", Required = true };
-        var cardPin = Common.Optional("--card-pin", "The card's auth PIN, 4 digits (auth reset; asked if omitted)");
-        var newPassword = Common.Optional("--new-password", "The new phone password (asked twice if omitted)");
-        var resetCardPassword = Common.Optional("--card-password", "The card's signing password (sign reset; asked if omitted)");
+        var cardPin = Secrets.Option("--card-pin", "The card's auth PIN, 4 digits (auth reset; asked if omitted)");
+        var newPassword = Secrets.Option("--new-password", "The new phone password (asked twice if omitted)");
+        var resetCardPassword = Secrets.Option("--card-password", "The card's signing password (sign reset; asked if omitted)");
         var reset = new Command("reset-password", "パスワード初期化: reset a phone password with the My Number Card (the counter is reset too)") { server, phoneFile, kind, cardFile, cardPin, resetCardPassword, newPassword };
         reset.Handle(async (p, ct) =>
         {
             var pinKind = ParsePinKind(p.GetValue(kind));
+            var options = new PasswordResetOptions { Kind = pinKind, CardPin = Secrets.Get(p, cardPin), CardPassword = Secrets.Get(p, resetCardPassword), NewPassword = Secrets.Get(p, newPassword) };
             using var pcsc = AppCommands.OpenPcsc(p.GetValue(cardFile)!);
             IApduChannel card = pcsc is not null ? pcsc : VirtualCard.Open(p.GetValue(cardFile)!).Applet;
             await AppCommands.WithAppAsync(p.GetValue(server)!, p.GetValue(phoneFile)!, a => a.ResetPasswordAsync(
                 card,
-                new PasswordResetOptions { Kind = pinKind, CardPin = p.GetValue(cardPin), CardPassword = p.GetValue(resetCardPassword), NewPassword = p.GetValue(newPassword) },
+                options,
                 ct));
         });
         app.Subcommands.Add(reset);
 
-        var password = Common.Required("--password", "The phone password to check");
+        var password = Secrets.Option("--password", "The phone password to check (asked if omitted)");
         var check = new Command("check-password", "Check a phone password in the secure element (a wrong one spends a try; a locked one says how to recover)") { server, phoneFile, kind, password };
         check.Handle(async (p, ct) => await AppCommands.WithAppAsync(p.GetValue(server)!, p.GetValue(phoneFile)!, a =>
         {
-            var result = a.CheckPhonePassword(ParsePinKind(p.GetValue(kind)), p.GetValue(password)!);
+            var result = a.CheckPhonePassword(ParsePinKind(p.GetValue(kind)), Secrets.Require(p, password, "スマホのパスワード", "Phone password"));
             Console.WriteLine($"パスワードは正しいです / The password is correct ({result.TriesLeft} tries)");
             return Task.FromResult(result);
         }));

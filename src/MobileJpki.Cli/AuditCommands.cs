@@ -22,7 +22,7 @@ internal static class AuditCommands
             var result = AuditChain.Verify(entries);
             if (!result.Ok)
             {
-                throw new AppException("audit-broken", $"audit log broken at entry {result.BrokenSequence}: {result.Problem}");
+                throw new AppException(Common.AuditBrokenCode, $"audit log broken at entry {result.BrokenSequence}: {result.Problem}");
             }
 
             Console.WriteLine($"OK {result.Count} entries, head {result.HeadHash}");

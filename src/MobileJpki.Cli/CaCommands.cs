@@ -86,7 +86,7 @@ internal static class CaCommands
             using var response = await client.GetAsync(path, ct);
             if (!response.IsSuccessStatusCode)
             {
-                throw new AppException("fetch-failed", $"{path} の取得に失敗しました / {path}: HTTP {(int)response.StatusCode}.");
+                throw new AppException("fetch-failed", $"{path} の取得に失敗しました / {path}: HTTP {(int)response.StatusCode}.", (int)response.StatusCode);
             }
 
             return await response.Content.ReadAsByteArrayAsync(ct);

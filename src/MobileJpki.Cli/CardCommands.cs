@@ -20,8 +20,8 @@ internal static class CardCommands
         var birth = Common.Required("--birth", "Birth date YYYY-MM-DD");
         var gender = Common.Required("--gender", "male|female|other");
         var address = Common.Required("--address", "Address (住所)");
-        var signPassword = Common.Required("--sign-password", "Card signing password: 6–16 of A–Z and 0–9, both");
-        var authPin = Common.Required("--auth-pin", "Card auth PIN: 4 digits");
+        var signPassword = Secrets.Option("--sign-password", "Card signing password: 6–16 of A–Z and 0–9, both (asked twice if omitted)");
+        var authPin = Secrets.Option("--auth-pin", "Card auth PIN: 4 digits (asked twice if omitted)");
         var force = new Option<bool>("--force") { Description = "Overwrite an existing card file" };
         var issue = new Command("issue", "市区町村窓口: issue a card whose certificates come from the server's CA")
         {
@@ -35,7 +35,9 @@ internal static class CardCommands
                 throw new AppException("exists", $"{path} already exists; use --force to replace it.");
             }
 
-            var blank = VirtualCard.CreateBlank(p.GetValue(signPassword)!, p.GetValue(authPin)!);
+            var signing = Secrets.Require(p, signPassword, "署名用電子証明書のパスワード（英大文字と数字6〜16文字）", "Signing password (6–16 A–Z/0–9)", confirm: true);
+            var auth = Secrets.Require(p, authPin, "利用者証明用電子証明書の暗証番号（数字4桁）", "Auth PIN (4 digits)", confirm: true);
+            var blank = VirtualCard.CreateBlank(signing, auth);
             var api = Common.Api(p.GetValue(server)!);
             var issued = await api.IssueCardAsync(
                 new CardIssueRequest(p.GetValue(name)!, null, p.GetValue(gender)!, p.GetValue(birth)!, p.GetValue(address)!, null,

@@ -24,7 +24,7 @@ internal static class DemoCommand
     {
         var api = Common.Api(serverUrl);
         var dir = directory ?? Directory.CreateTempSubdirectory("mjpki-demo-").FullName;
-        Directory.CreateDirectory(dir);
+        PrivateFiles.CreateDirectory(dir);
         var cardPath = Path.Combine(dir, "card.json");
         var phonePath = Path.Combine(dir, "phone.json");
 

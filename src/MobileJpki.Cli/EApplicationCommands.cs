@@ -20,13 +20,13 @@ internal static class EApplicationCommands
         var phoneFile = Common.Required("--phone", "Phone file (its SE signs with the phone signing key)");
         var type = Common.Required("--type", string.Join('|', EApplicationTypes.All));
         var formFile = Common.Required("--form", "The form as a JSON object (fields per type: docs/relying-parties.md)");
-        var signPassword = Common.Optional("--sign-password", "The phone signing password (asked if omitted)");
+        var signPassword = Secrets.Option("--sign-password", "The phone signing password (asked if omitted)");
         var submit = new Command("submit", "電子申請: sign a form inside the SE with the phone signing key (CMS) and submit it") { server, phoneFile, tokenFile, type, formFile, signPassword };
         submit.Handle(async (p, ct) =>
         {
             var token = ReadToken(p.GetValue(tokenFile)!);
             var form = ReadForm(p.GetValue(formFile)!);
-            var receipt = await AppCommands.WithAppAsync(p.GetValue(server)!, p.GetValue(phoneFile)!, a => a.SubmitEApplicationAsync(token, p.GetValue(type)!, form, p.GetValue(signPassword), ct));
+            var receipt = await AppCommands.WithAppAsync(p.GetValue(server)!, p.GetValue(phoneFile)!, a => a.SubmitEApplicationAsync(token, p.GetValue(type)!, form, Secrets.Get(p, signPassword), ct));
             Console.WriteLine(Line(receipt.Application));
         });
         app.Subcommands.Add(submit);

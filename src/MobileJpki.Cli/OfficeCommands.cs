@@ -41,12 +41,11 @@ internal static class OfficeCommands
             }
 
             var path = p.GetValue(cardFile)!;
-            var card = VirtualCard.Load(path);
+            using var card = VirtualCard.Open(path);
             var key = card.GenerateReplacementKey(PinKind.Signing);
             var response = await SendAsync(p.GetValue(server)!, "address-change", new AddressChangeRequest(
                 null, Serial(card, PinKind.Signing), p.GetValue(name), p.GetValue(nameAlt), p.GetValue(address), p.GetValue(addressAlt), Convert.ToBase64String(key)), ct);
             card.InstallReplacementCertificates([(PinKind.Signing, Convert.FromBase64String(response.SigningCertificate!), Convert.FromBase64String(response.SigningCaCertificate!))]);
-            card.Save(path);
             Print(response);
         });
         office.Subcommands.Add(change);
@@ -55,7 +54,7 @@ internal static class OfficeCommands
         renew.Handle(async (p, ct) =>
         {
             var path = p.GetValue(cardFile)!;
-            var card = VirtualCard.Load(path);
+            using var card = VirtualCard.Open(path);
             var signingKey = card.GenerateReplacementKey(PinKind.Signing);
             var authKey = card.GenerateReplacementKey(PinKind.Auth);
             var response = await SendAsync(p.GetValue(server)!, "renew", new CardRenewalRequest(
@@ -65,7 +64,6 @@ internal static class OfficeCommands
                 (PinKind.Signing, Convert.FromBase64String(response.SigningCertificate!), Convert.FromBase64String(response.SigningCaCertificate!)),
                 (PinKind.Auth, Convert.FromBase64String(response.AuthCertificate!), Convert.FromBase64String(response.AuthCaCertificate!)),
             ]);
-            card.Save(path);
             Print(response);
         });
         office.Subcommands.Add(renew);
@@ -89,7 +87,7 @@ internal static class OfficeCommands
 
         var recordOn = Common.Optional("--server", "Also record the reset on this service (audited)");
         var kind = Common.Required("--kind", "sign (signing password) or auth (auth PIN)");
-        var newPin = Common.Required("--new-pin", "New password (sign: 6–16 of A–Z and 0–9, both) or PIN (auth: 4 digits)");
+        var newPin = Secrets.Option("--new-pin", "New password (sign: 6–16 of A–Z and 0–9, both) or PIN (auth: 4 digits); asked twice if omitted");
         var resetPin = new Command("reset-pin", "暗証番号の初期化 at the counter: new PIN, retry counter reset") { cardFile, kind, newPin, recordOn };
         resetPin.Handle(async (p, ct) =>
         {
@@ -99,21 +97,20 @@ internal static class OfficeCommands
                 "auth" => PinKind.Auth,
                 var other => throw new AppException("bad-arguments", $"--kind must be sign or auth, not '{other}'."),
             };
-            var pin = p.GetValue(newPin)!;
+            var pin = Secrets.Require(p, newPin, "新しい暗証番号", "New PIN or password", confirm: true);
             if (!PasswordPolicy.TryNormalize(pinKind, pin, out _, out var error))
             {
                 throw new AppException("bad-pin", error);
             }
 
             var path = p.GetValue(cardFile)!;
-            var card = VirtualCard.Load(path);
+            using var card = VirtualCard.Open(path);
             if (p.GetValue(recordOn) is { } url)
             {
                 await SendAsync(url, "reset-pin", new PinResetRecordRequest(Serial(card, pinKind), pinKind == PinKind.Signing ? "sign" : "auth"), ct);
             }
 
             card.ResetPinAtCounter(pinKind, pin);
-            card.Save(path);
             Console.WriteLine(pinKind == PinKind.Signing
                 ? "署名用電子証明書のパスワードを初期化しました / The signing password was reset (5 tries)."
                 : "利用者証明用電子証明書の暗証番号を初期化しました / The auth PIN was reset (3 tries).");

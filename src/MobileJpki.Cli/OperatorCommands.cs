@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MobileJpki.App;
 using MobileJpki.Core.Protocol;
+using MobileJpki.Core;
 
 namespace MobileJpki.Cli;
 
@@ -15,13 +16,13 @@ internal static class OperatorCommands
         {
             var server = Common.Server();
             var name = Common.Required("--name", "Operator name");
-            var password = Common.Required("--password", "Operator password");
+            var password = Secrets.Option("--password", "Operator password (asked if omitted)");
             var tokenFile = Common.Optional("--token-file", "Write the token to this file (mode 0600) instead of printing it");
             var login = new Command("login", "Sign in; prints the bearer token (valid for one shift)") { server, name, password, tokenFile };
             login.Handle(async (p, ct) =>
             {
                 using var client = HotlineClient.Create(p.GetValue(server)!, null);
-                var session = await client.SignInAsync(p.GetValue(name)!, p.GetValue(password)!, ct);
+                var session = await client.SignInAsync(p.GetValue(name)!, Secrets.Require(p, password, "オペレーターのパスワード", "Operator password"), ct);
                 if (p.GetValue(tokenFile) is { } file)
                 {
                     WritePrivate(file, session.Token);
@@ -40,12 +41,12 @@ internal static class OperatorCommands
             var token = Token();
             var name = Common.Required("--name", "New operator's name (lowercase letters, digits, . _ -)");
             var role = Common.Required("--role", "operator or supervisor");
-            var password = Common.Optional("--password", "Initial password (default: generated and printed once)");
+            var password = Secrets.Option("--password", "Initial password (default: generated and printed once)");
             var add = new Command("add", "Supervisor: add an account; prints its initial password when generated") { server, token, name, role, password };
             add.Handle(async (p, ct) =>
             {
                 using var client = HotlineClient.Create(p.GetValue(server)!, p.GetValue(token));
-                var added = await client.AddOperatorAsync(new OperatorAddRequest(p.GetValue(name), p.GetValue(role), p.GetValue(password)), ct);
+                var added = await client.AddOperatorAsync(new OperatorAddRequest(p.GetValue(name), p.GetValue(role), Secrets.Get(p, password)), ct);
                 Console.WriteLine(added.Password is null ? $"added {added.Name} ({added.Role})" : $"added {added.Name} ({added.Role}); initial password: {added.Password}");
             });
             op.Subcommands.Add(add);
@@ -113,11 +114,7 @@ internal static class OperatorCommands
 
     private static void WritePrivate(string path, string content)
     {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
+        var options = PrivateFiles.Options(FileMode.Create);
 
         using var stream = new FileStream(path, options);
         using var writer = new StreamWriter(stream);

@@ -3,6 +3,7 @@ using System.Text;
 using MobileJpki.App;
 using MobileJpki.Card;
 using MobileJpki.Core.Protocol;
+using MobileJpki.Core;
 
 namespace MobileJpki.Cli;
 
@@ -18,13 +19,13 @@ internal static class PortalCommands
         var card = root.Subcommands.Single(c => c.Name == "card");
         var server = Common.Server();
         var phoneFile = Common.Required("--phone", "Phone file");
-        var pin = Common.Optional("--pin", "The phone auth PIN, 4 digits (asked if omitted)");
+        var pin = Secrets.Option("--pin", "The phone auth PIN, 4 digits (asked if omitted)");
         var tokenFile = Common.Optional("--token-file", "Where to save the session token (readable by the owner only); otherwise it is printed");
 
         var login = new Command("login", "マイナポータル login with this phone's auth certificate (PIN)") { server, phoneFile, pin, tokenFile };
         login.Handle(async (p, ct) => await AppCommands.WithAppAsync(p.GetValue(server)!, p.GetValue(phoneFile)!, async a =>
         {
-            var session = await a.LoginAsync(p.GetValue(pin), ct);
+            var session = await a.LoginAsync(Secrets.Get(p, pin), ct);
             PrintSession(session, p.GetValue(tokenFile));
             return session;
         }));
@@ -68,13 +69,13 @@ internal static class PortalCommands
         app.Subcommands.Add(logout);
 
         var cardFile = Common.Required("--card", "Card file held to the reader, or pcsc:READER for a card in a PC/SC reader");
-        var cardPin = Common.Required("--pin", "The card's auth PIN, 4 digits");
+        var cardPin = Secrets.Option("--pin", "The card's auth PIN, 4 digits (asked if omitted)");
         var cardLogin = new Command("login", "マイナポータル login with the card's auth certificate (PIN)") { server, cardFile, cardPin, tokenFile };
         cardLogin.Handle(async (p, ct) =>
         {
             using var pcsc = AppCommands.OpenPcsc(p.GetValue(cardFile)!);
             IApduChannel channel = pcsc is not null ? pcsc : VirtualCard.Open(p.GetValue(cardFile)!).Applet;
-            var session = await CardLogin.LoginAsync(Common.Api(p.GetValue(server)!), channel, p.GetValue(cardPin)!, ct);
+            var session = await CardLogin.LoginAsync(Common.Api(p.GetValue(server)!), channel, Secrets.Require(p, cardPin, "利用者証明用電子証明書の暗証番号（数字4桁）", "Card auth PIN (4 digits)"), ct);
             PrintSession(session, p.GetValue(tokenFile));
         });
         card.Subcommands.Add(cardLogin);
@@ -94,7 +95,7 @@ internal static class PortalCommands
         {
             var api = Common.Api(p.GetValue(server)!);
             var id = p.GetValue(kioskId)!;
-            var token = await TerminalLoginAsync(api, a, "kiosks", id, p.GetValue(key), p.GetValue(pin), ct);
+            var token = await TerminalLoginAsync(api, a, "kiosks", id, p.GetValue(key), Secrets.Get(p, pin), ct);
             try
             {
                 var document = await api.IssueKioskDocumentAsync(id, p.GetValue(key), token, "juminhyo", ct);
@@ -124,7 +125,7 @@ internal static class PortalCommands
         {
             var api = Common.Api(p.GetValue(server)!);
             var id = p.GetValue(hospitalId)!;
-            var token = await TerminalLoginAsync(api, a, "hospitals", id, p.GetValue(key), p.GetValue(pin), ct);
+            var token = await TerminalLoginAsync(api, a, "hospitals", id, p.GetValue(key), Secrets.Get(p, pin), ct);
             try
             {
                 var e = await api.CheckEligibilityAsync(id, p.GetValue(key), token, ct);
@@ -158,11 +159,7 @@ internal static class PortalCommands
         }
         else
         {
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
+            var options = PrivateFiles.Options(FileMode.Create);
 
             using var file = new StreamWriter(tokenFile, Encoding.ASCII, options);
             file.Write(session.Token);

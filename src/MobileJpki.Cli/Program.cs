@@ -19,9 +19,9 @@ EApplicationCommands.Add(root);
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
 {
-    // Usage errors fail like every other failure: one line on stderr, exit 1 (`--help` lists the options).
+    // Usage errors fail like every other failure, one line on stderr, with their own exit code (`--help` lists the options).
     await Console.Error.WriteLineAsync("mjpki: " + string.Join(" ", parse.Errors.Select(e => e.Message)).ReplaceLineEndings(" ") + " (see --help)");
-    return 1;
+    return ExitCodes.Usage;
 }
 
 return await parse.InvokeAsync();

@@ -4,13 +4,15 @@ using MobileJpki.Core.Attestation;
 namespace MobileJpki.Device;
 
 /// <summary>A virtual Android phone: model facts, a secure element and the portal app's own storage, kept in a JSON file.</summary>
-public sealed class VirtualPhone
+/// <remarks>A phone <see cref="Open(string, TimeProvider)"/>ed from a file holds that file's lock until disposed (docs/security.md).</remarks>
+public sealed class VirtualPhone : IDisposable
 {
     public const string FormatId = "mjpki-phone/1";
     private const int MaxAppValues = 1000;
 
     private readonly TimeProvider time;
     private string? autoSavePath;
+    private FileStream? fileLock;
 
     private VirtualPhone(PhoneModel model, string osVersion, SecureElement secureElement, PhoneAppData app, TimeProvider time)
     {
@@ -104,12 +106,37 @@ public sealed class VirtualPhone
 
     public static VirtualPhone Open(string path) => Open(path, TimeProvider.System);
 
-    /// <summary><see cref="Load(string, TimeProvider)"/>, then save back on every SE change so counters survive the process.</summary>
+    /// <summary>
+    /// Locks the phone file (<see cref="StateFiles.Lock"/>), <see cref="Load(string, TimeProvider)"/>s it, then saves
+    /// back on every SE change so counters survive the process. Dispose to release the lock.
+    /// </summary>
+    /// <exception cref="IOException">Another program (or another open in this one) has the phone open.</exception>
     public static VirtualPhone Open(string path, TimeProvider time)
     {
-        var phone = Load(path, time);
-        phone.autoSavePath = path;
-        return phone;
+        var held = StateFiles.Lock(path, "phone");
+        try
+        {
+            var phone = Load(path, time);
+            phone.autoSavePath = path;
+            phone.fileLock = held;
+            return phone;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Releases the file lock of an opened phone; the phone stops saving on its own.</summary>
+    public void Dispose()
+    {
+        lock (SecureElement.State.Applet.SyncRoot)
+        {
+            autoSavePath = null;
+            fileLock?.Dispose();
+            fileLock = null;
+        }
     }
 
     public void Save(string path)

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MobileJpki.Core;
 
 namespace MobileJpki.Notifications;
 
@@ -50,13 +51,9 @@ public sealed class VapidKeys : IDisposable
         }
 
         key.GenerateKey(ECCurve.NamedCurves.nistP256);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(pemPath))!);
+        PrivateFiles.CreateParentDirectory(pemPath);
         var temp = pemPath + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
+        var options = PrivateFiles.Options(FileMode.Create);
 
         using (var file = new StreamWriter(temp, Encoding.ASCII, options))
         {

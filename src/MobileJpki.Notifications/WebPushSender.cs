@@ -44,6 +44,11 @@ public sealed class HttpWebPushSender(HttpClient http, VapidKeys vapid, WebPushO
                 _ => DeliveryResult.Abandon($"push service refused the message ({status})"),
             };
         }
+        catch (HttpRequestException ex) when (ex.InnerException is PushTargetRefusedException refused)
+        {
+            // Not a push service this service may reach (PushTargets): trying again would only knock again.
+            return DeliveryResult.Abandon(refused.Message);
+        }
         catch (HttpRequestException ex)
         {
             return DeliveryResult.Retry($"push service unreachable ({ex.HttpRequestError})");

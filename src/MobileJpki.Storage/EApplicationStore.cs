@@ -6,7 +6,7 @@ namespace MobileJpki.Storage;
 /// <summary>E-applications in the database: the CMS exactly as submitted, read back only for their own person.</summary>
 public sealed class EApplicationStore(IDbContextFactory<MjpkiDbContext> contexts) : IEApplicationStore
 {
-    public async Task AddAsync(EApplicationRecord application, byte[] cms, CancellationToken ct)
+    public async Task<bool> AddAsync(EApplicationRecord application, byte[] cms, byte[] signedDigest, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         db.EApplications.Add(new EApplicationEntity
@@ -19,8 +19,17 @@ public sealed class EApplicationStore(IDbContextFactory<MjpkiDbContext> contexts
             Summary = application.Summary.Length > 256 ? application.Summary[..256] : application.Summary,
             SubmittedAt = application.SubmittedAt,
             Status = application.Status,
+            SignedDigest = signedDigest,
         });
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return true;
+        }
+        catch (DbUpdateException e) when (MjpkiDatabase.IsUniqueViolation(e))
+        {
+            return false;
+        }
     }
 
     public async Task<IReadOnlyList<EApplicationRecord>> ListAsync(Guid personId, int limit, CancellationToken ct)

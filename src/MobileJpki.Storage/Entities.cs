@@ -459,4 +459,7 @@ public sealed class EApplicationEntity
 
     /// <summary>"received", "accepted", "returned".</summary>
     public required string Status { get; set; }
+
+    /// <summary>SHA-256 of the signed attributes (what the SE signed); unique, so a document is stored once. Null for rows stored before it existed.</summary>
+    public byte[]? SignedDigest { get; set; }
 }

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Npgsql;
+using MobileJpki.Core;
 
 namespace MobileJpki.Storage;
 
@@ -83,7 +84,8 @@ public static class MjpkiDatabase
             var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
             if (!string.IsNullOrEmpty(dataSource) && dataSource != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(dataSource)) is { } dir)
             {
-                Directory.CreateDirectory(dir);
+                PrivateFiles.CreateDirectory(dir);
+                CreatePrivateFile(dataSource);
             }
 
             await RefuseUnmigratedAsync(db, dataSource, ct);
@@ -143,6 +145,22 @@ public static class MjpkiDatabase
     };
 
     /// <summary>A file made by EnsureCreated before the service had migrations would fail half-way; say so instead.</summary>
+    /// <summary>
+    /// Creates the database file empty and 0600 before SQLite opens it (SQLite would create it 0644, and gives its
+    /// -wal and -shm files the database file's mode). An existing file is left alone; a node that loses the race to
+    /// create it opens the winner's.
+    /// </summary>
+    private static void CreatePrivateFile(string dataSource)
+    {
+        try
+        {
+            using var created = new FileStream(Path.GetFullPath(dataSource), PrivateFiles.Options(FileMode.CreateNew));
+        }
+        catch (IOException) when (File.Exists(dataSource))
+        {
+        }
+    }
+
     private static async Task RefuseUnmigratedAsync(MjpkiDbContext db, string dataSource, CancellationToken ct)
     {
         var tables = await db.Database

@@ -217,6 +217,7 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
             e.Property(x => x.Summary).HasMaxLength(256);
             e.Property(x => x.Status).HasMaxLength(16);
             e.HasIndex(x => new { x.PersonId, x.SubmittedAt });
+            e.HasIndex(x => x.SignedDigest).IsUnique();
         });
 
         // OpenIddict's stores (relying parties as applications, authorizations, scopes, tokens) share the database.

@@ -101,6 +101,7 @@ public static class ErrorText
         ["e-application-type-mismatch"] = "署名された申請の種類が送信された種類と異なります",
         ["bad-form"] = "入力内容に誤りがあります",
         ["unknown-e-application"] = "その電子申請はありません",
+        ["e-application-duplicate"] = "この電子申請はすでに受け付けています",
         ["unknown-information-view"] = "その情報はありません",
 
         // Relying parties (device link, signing API, registration).

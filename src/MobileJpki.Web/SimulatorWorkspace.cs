@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using MobileJpki.Core;
 
 namespace MobileJpki.Web;
 
@@ -18,6 +19,7 @@ public sealed class SimulatorWorkspace
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
     private readonly string _root;
     private readonly string _key;
+    private readonly List<IDisposable> _opened = [];
 
     private SimulatorWorkspace(string root, string key)
     {
@@ -30,16 +32,17 @@ public sealed class SimulatorWorkspace
     {
         get
         {
-            System.IO.Directory.CreateDirectory(_root);
+            // 0700: the card and phone files below hold private keys and PIN counters.
+            PrivateFiles.CreateDirectory(_root);
             return _root;
         }
     }
 
     /// <summary>The directory of this browser's virtual cards.</summary>
-    public string CardsDirectory => System.IO.Directory.CreateDirectory(Path.Combine(Directory, "cards")).FullName;
+    public string CardsDirectory => PrivateFiles.CreateDirectory(Path.Combine(Directory, "cards")).FullName;
 
     /// <summary>The directory of this browser's virtual phones.</summary>
-    public string PhonesDirectory => System.IO.Directory.CreateDirectory(Path.Combine(Directory, "phones")).FullName;
+    public string PhonesDirectory => PrivateFiles.CreateDirectory(Path.Combine(Directory, "phones")).FullName;
 
     /// <summary>
     /// The workspace of the browser behind <paramref name="context"/>; a browser without a valid id gets a new one
@@ -80,14 +83,44 @@ public sealed class SimulatorWorkspace
     {
         var gate = Locks.GetOrAdd(_key, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct);
-        return new Release(gate);
+        return new Release(gate, this);
+    }
+
+    /// <summary>
+    /// Keeps a device opened under <see cref="LockAsync"/> until the lock is released: then its file lock is let go,
+    /// before the next request of this browser may open it again.
+    /// </summary>
+    internal T Track<T>(T device)
+        where T : IDisposable
+    {
+        lock (_opened)
+        {
+            _opened.Add(device);
+        }
+
+        return device;
+    }
+
+    private void CloseOpened()
+    {
+        IDisposable[] opened;
+        lock (_opened)
+        {
+            opened = [.. _opened];
+            _opened.Clear();
+        }
+
+        foreach (var device in opened)
+        {
+            device.Dispose();
+        }
     }
 
     private static bool IsWellFormed(string id) =>
         id.Length == 43 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
 
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    private sealed class Release(SemaphoreSlim gate, SimulatorWorkspace workspace) : IDisposable
     {
         private int _done;
 
@@ -95,7 +128,14 @@ public sealed class SimulatorWorkspace
         {
             if (Interlocked.Exchange(ref _done, 1) == 0)
             {
-                gate.Release();
+                try
+                {
+                    workspace.CloseOpened();
+                }
+                finally
+                {
+                    gate.Release();
+                }
             }
         }
     }

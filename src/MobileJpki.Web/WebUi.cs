@@ -104,9 +104,13 @@ public static class WebUi
     /// <summary>Whether the simulator pages are served (sandbox mode).</summary>
     public sealed record WebUiMode(bool Simulator);
 
-    /// <summary>True for "/…" paths of this site (not "//host" or "/\host").</summary>
+    /// <summary>
+    /// True for "/…" paths of this site: not "//host" or "/\host", and no control character (browsers drop a tab or a
+    /// newline, so "/\t/host" would become "//host"; LocalRedirect would refuse it with a 500).
+    /// </summary>
     public static bool IsLocalPath(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && url.Length <= 512;
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && url.Length <= 512
+        && !url.Any(char.IsControl);
 
     private static string ContentTypeOf(string name) => Path.GetExtension(name) switch
     {

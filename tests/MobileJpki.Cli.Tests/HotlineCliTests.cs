@@ -83,6 +83,7 @@ public sealed partial class HotlineCliTests(ServerProcess server) : IClassFixtur
         var tampered = await Mjpki.RunAsync(dir, "audit", "verify", "--server", server.Url, "--token", supervisorToken);
         var tamperedLine = Mjpki.AssertOneLineFailure(tampered);
         Assert.Contains($"broken at entry {suspendSequence}", tamperedLine, StringComparison.Ordinal);
+        Assert.Equal(5, tampered.ExitCode); // ExitCodes.AuditBroken
         Assert.Contains("altered", tamperedLine, StringComparison.Ordinal);
 
         // Restored, then a row deleted: verify names the gap.
@@ -96,6 +97,7 @@ public sealed partial class HotlineCliTests(ServerProcess server) : IClassFixtur
         var gap = await Mjpki.RunAsync(dir, "audit", "verify", "--server", server.Url, "--token", supervisorToken);
         var gapLine = Mjpki.AssertOneLineFailure(gap);
         Assert.Contains("broken at entry 3", gapLine, StringComparison.Ordinal);
+        Assert.Equal(5, gap.ExitCode); // ExitCodes.AuditBroken
         Assert.Contains("missing", gapLine, StringComparison.Ordinal);
     }
 

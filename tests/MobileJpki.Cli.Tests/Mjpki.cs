@@ -16,7 +16,11 @@ public static class Mjpki
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
-    public static async Task<CliResult> RunAsync(string workingDirectory, params string[] args)
+    public static Task<CliResult> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, stdin: null, environment: null, args);
+
+    /// <summary>Runs the CLI with <paramref name="stdin"/> written to its standard input (then closed) and extra environment variables.</summary>
+    public static async Task<CliResult> RunAsync(string workingDirectory, string? stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -34,7 +38,17 @@ public static class Mjpki
             start.ArgumentList.Add(arg);
         }
 
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start mjpki");
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

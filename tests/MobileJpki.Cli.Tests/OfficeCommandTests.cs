@@ -90,11 +90,13 @@ public sealed partial class OfficeCommandTests(ServerProcess server) : IClassFix
     {
         var dir = await CardAsync("暗証 三郎");
         var path = Path.Combine(dir, "card.json");
-        var card = VirtualCard.Open(path);
-        var client = new JpkiClient(card.Applet);
-        for (var i = 0; i < 3; i++)
+        using (var card = VirtualCard.Open(path))
         {
-            client.Verify(PinKind.Auth, "0000");
+            var client = new JpkiClient(card.Applet);
+            for (var i = 0; i < 3; i++)
+            {
+                client.Verify(PinKind.Auth, "0000");
+            }
         }
 
         var bad = await Mjpki.RunAsync(dir, "office", "reset-pin", "--card", "card.json", "--kind", "auth", "--new-pin", "12ab", "--server", server.Url);

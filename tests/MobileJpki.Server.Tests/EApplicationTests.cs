@@ -160,6 +160,67 @@ public abstract class EApplicationTests(MjpkiServer server)
     }
 
     [Fact]
+    public async Task Submit_SameCmsTwiceOrRewrapped_DuplicateOnlyFirstStored()
+    {
+        var me = await PersonAsync("二重 申請");
+        var now = server.Clock.GetUtcNow();
+        var cms = me.App.SignWithPhoneSigningKey(Content(EApplicationTypes.BenefitAccount), SigningPassword, now);
+        using (var first = await PostAsync(me.Token, new EApplicationSubmission(EApplicationTypes.BenefitAccount, Convert.ToBase64String(cms))))
+        {
+            Assert.Equal(201, (int)first.StatusCode);
+        }
+
+        // The same bytes, and the same signature in a CMS with one more certificate (other bytes, same signed document).
+        var rewrapped = new SignedCms();
+        rewrapped.Decode(cms);
+        using (var extraKey = RSA.Create(2048))
+        using (var extra = new CertificateRequest("CN=extra", extraKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(now.AddDays(-1), now.AddDays(1)))
+        {
+            rewrapped.AddCertificate(extra);
+        }
+
+        var rewrappedBytes = rewrapped.Encode();
+        Assert.NotEqual(cms, rewrappedBytes);
+        foreach (var again in new[] { cms, rewrappedBytes })
+        {
+            using var response = await PostAsync(me.Token, new EApplicationSubmission(EApplicationTypes.BenefitAccount, Convert.ToBase64String(again)));
+            Assert.Equal(409, (int)response.StatusCode);
+            Problem.AssertBody(await response.Content.ReadAsStringAsync(), "e-application-duplicate");
+        }
+
+        await using (var db = server.OpenDb())
+        {
+            Assert.Equal(cms, (await db.EApplications.AsNoTracking().SingleAsync(a => a.PersonId == me.PersonId)).Cms);
+            Assert.Equal(1, await db.Usage.CountAsync(u => u.PersonId == me.PersonId && u.Kind == UsageKinds.EApplication));
+        }
+
+        // The same form signed again (a new signingTime) is a new application.
+        var resigned = me.App.SignWithPhoneSigningKey(Content(EApplicationTypes.BenefitAccount), SigningPassword, now.AddSeconds(2));
+        using var newOne = await PostAsync(me.Token, new EApplicationSubmission(EApplicationTypes.BenefitAccount, Convert.ToBase64String(resigned)));
+        Assert.Equal(201, (int)newOne.StatusCode);
+    }
+
+    [Fact]
+    public async Task Submit_SameCmsInParallel_ExactlyOneAccepted()
+    {
+        var me = await PersonAsync("競合 申請");
+        var cms = me.App.SignWithPhoneSigningKey(Content(EApplicationTypes.MovingOut), SigningPassword, server.Clock.GetUtcNow());
+        var body = new EApplicationSubmission(EApplicationTypes.MovingOut, Convert.ToBase64String(cms));
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await PostAsync(me.Token, body);
+            return (int)response.StatusCode;
+        }));
+
+        Assert.Equal(1, statuses.Count(s => s == 201));
+        Assert.Equal(7, statuses.Count(s => s == 409));
+        await using var db = server.OpenDb();
+        Assert.Equal(1, await db.EApplications.CountAsync(a => a.PersonId == me.PersonId));
+        Assert.Equal(1, await db.Usage.CountAsync(u => u.PersonId == me.PersonId && u.Kind == UsageKinds.EApplication));
+    }
+
+    [Fact]
     public async Task Submit_ForgedCertificateWithPhoneSigningPolicy_NotAcceptedNothingStored()
     {
         var me = await PersonAsync("偽造 五郎");

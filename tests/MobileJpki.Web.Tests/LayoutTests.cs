@@ -67,6 +67,8 @@ public sealed class LayoutTests(WebFixture web) : IClassFixture<WebFixture>
     [InlineData("//evil.example/x")]
     [InlineData("https://evil.example/")]
     [InlineData("/\\evil.example")]
+    [InlineData("/\t/evil.example")]
+    [InlineData("/\r\n/evil.example")]
     public async Task LanguageToggle_ForeignReturnUrl_StaysOnThisSite(string returnUrl)
     {
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(web.Server.Url) };

@@ -68,7 +68,7 @@ internal sealed class SimulatorSetup(WebFixture web, IPage page)
     {
         await WithAppAsync(phoneId, async app =>
         {
-            var card = VirtualCard.Open(Path.Combine(await WorkspaceAsync(), "cards", cardId + ".json"));
+            using var card = VirtualCard.Open(Path.Combine(await WorkspaceAsync(), "cards", cardId + ".json"));
             await app.ApplyAsync(card.Applet, new ApplyOptions { CardPassword = CardPassword, NewSigningPassword = PhonePassword, NewAuthPin = PhonePin, Confirmed = true }, CancellationToken.None);
         });
         await WaitAndRegisterAsync(phoneId);
@@ -89,7 +89,7 @@ internal sealed class SimulatorSetup(WebFixture web, IPage page)
     public async Task WithAppAsync(string phoneId, Func<PortalApp, Task> work)
     {
         var path = Path.Combine(await WorkspaceAsync(), "phones", phoneId + ".json");
-        var phone = VirtualPhone.Open(path, TimeProvider.System);
+        using var phone = VirtualPhone.Open(path, TimeProvider.System);
         await work(new PortalApp(phone, () => phone.Save(path), Api, new Silent(), TimeProvider.System));
     }
 

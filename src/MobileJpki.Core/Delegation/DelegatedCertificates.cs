@@ -307,7 +307,7 @@ public sealed class DelegatedCertificates<TSigner> : IDisposable
             return;
         }
 
-        Directory.CreateDirectory(_directory);
+        PrivateFiles.CreateDirectory(_directory);
         var (certificatePath, keyPath) = Paths(hierarchy);
 
         // Key first, then the certificate that makes it current; each written whole (temp file, rename).

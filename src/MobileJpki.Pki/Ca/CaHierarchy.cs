@@ -34,7 +34,7 @@ public sealed class CaHierarchy : IDisposable
         options.Validate();
 
         var directory = Path.Combine(options.DataDirectory, "ca");
-        Directory.CreateDirectory(directory);
+        PrivateFiles.CreateDirectory(directory);
         var signing = LoadOrCreateRoot(Hierarchy.Signing, options, keys, time, directory);
         try
         {

@@ -16,9 +16,6 @@ public sealed partial class SoftwareKeyProvider : IKeyProvider
     /// <summary>The RSA size every key of this service has (DESIGN.md: RSA-2048).</summary>
     public const int KeySizeBits = 2048;
 
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode KeyFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     private readonly string _directory;
 
     /// <param name="directory">Where the <c>NAME.key.pem</c> files live; created on first key creation.</param>
@@ -45,13 +42,13 @@ public sealed partial class SoftwareKeyProvider : IKeyProvider
             throw MjpkiException.Conflict("key-exists", $"A key already exists under {keyUri}.");
         }
 
-        CreateDirectory();
+        PrivateFiles.CreateDirectory(_directory);
         var rsa = RSA.Create(KeySizeBits);
         try
         {
             // Write to a private temporary file first so a crash never leaves a truncated key under the real name.
             var temporary = Path.Combine(_directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-            using (var stream = new FileStream(temporary, CreateOptions()))
+            using (var stream = new FileStream(temporary, PrivateFiles.Options(FileMode.CreateNew)))
             using (var writer = new StreamWriter(stream))
             {
                 writer.Write(rsa.ExportPkcs8PrivateKeyPem());
@@ -139,29 +136,6 @@ public sealed partial class SoftwareKeyProvider : IKeyProvider
         }
 
         return Path.Combine(_directory, name + ".key.pem");
-    }
-
-    private void CreateDirectory()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            System.IO.Directory.CreateDirectory(_directory);
-        }
-        else
-        {
-            System.IO.Directory.CreateDirectory(_directory, DirectoryMode);
-        }
-    }
-
-    private static FileStreamOptions CreateOptions()
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = KeyFileMode;
-        }
-
-        return options;
     }
 
     [GeneratedRegex(@"\A[a-z0-9-]{1,64}\z", RegexOptions.CultureInvariant)]

@@ -14,7 +14,8 @@ namespace MobileJpki.Ra;
 /// attributes, whose messageDigest matches the content; 5. signingTime is near now and signingCertificateV2 names the
 /// signer's certificate; 6. the certificate is ours, Active and valid now (<see cref="CertificateAuthenticator"/>, the
 /// same rules as login); 7. its person is the session's person; 8. the content's type is the request's and the form
-/// validates. Then the CMS is stored and the use recorded.
+/// validates; 9. no application with the same signed attributes is stored (a document is submitted once). Then the
+/// CMS is stored and the use recorded.
 /// </summary>
 /// <remarks>Nothing is stored unless every check passed; errors never name a person or echo form values.</remarks>
 public sealed class EApplicationService(CertificateAuthenticator authenticator, IEApplicationStore store, IUsageLog usage, TimeProvider time)
@@ -111,8 +112,16 @@ public sealed class EApplicationService(CertificateAuthenticator authenticator, 
 
         var summary = EApplicationForms.Validate(type!, content.Form, DateOnly.FromDateTime(now.ToOffset(Jst).DateTime));
 
+        // 9. Once: the key is what the SE signed (content digest, signingTime, certificate), so the same CMS, or the
+        // same signature re-wrapped in another CMS, is the same document. Signing the form again makes a new one.
         var record = new EApplicationRecord(Guid.CreateVersion7(now), who.PersonId, type!, who.Serial, summary, now, "received");
-        await store.AddAsync(record, cms, ct);
+        if (!await store.AddAsync(record, cms, SHA256.HashData(toBeSigned), ct))
+        {
+            throw MjpkiException.Conflict(
+                "e-application-duplicate",
+                "この電子申請はすでに受け付けています（同じ署名の申請は一度だけ受け付けます） / This e-application was already received (a signed application is accepted once).");
+        }
+
         await usage.RecordAsync(new UsageRecord(0, who.PersonId, now, UsageKinds.EApplication, who.Serial, null, $"{type}: {EApplicationTypes.Title(type)}"), ct);
         return record;
     }

@@ -13,8 +13,11 @@ public sealed record EApplicationRecord(
 /// <summary>What e-applications need from storage (the SA): add one, list and fetch a person's own.</summary>
 public interface IEApplicationStore
 {
-    /// <summary>Stores the application with its CMS exactly as submitted.</summary>
-    Task AddAsync(EApplicationRecord application, byte[] cms, CancellationToken ct);
+    /// <summary>
+    /// Stores the application with its CMS exactly as submitted, unless one with the same <paramref name="signedDigest"/>
+    /// is stored already (a unique key, so two nodes racing with one document cannot both store it): then false.
+    /// </summary>
+    Task<bool> AddAsync(EApplicationRecord application, byte[] cms, byte[] signedDigest, CancellationToken ct);
 
     /// <summary>The person's applications, newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<EApplicationRecord>> ListAsync(Guid personId, int limit, CancellationToken ct);

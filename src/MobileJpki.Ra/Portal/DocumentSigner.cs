@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using MobileJpki.Core.Protocol;
+using MobileJpki.Core;
 
 namespace MobileJpki.Ra.Portal;
 
@@ -39,13 +40,9 @@ public sealed class DocumentSigner : IDisposable
         }
 
         key.GenerateKey(ECCurve.NamedCurves.nistP256);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(pemPath))!);
+        PrivateFiles.CreateParentDirectory(pemPath);
         var temp = $"{pemPath}.{Guid.NewGuid():N}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
+        var options = PrivateFiles.Options(FileMode.CreateNew);
 
         using (var file = new StreamWriter(temp, Encoding.ASCII, options))
         {

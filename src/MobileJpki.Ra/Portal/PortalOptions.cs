@@ -67,6 +67,7 @@ public sealed partial class PortalOptions
     /// <summary>A kiosk or hospital id: 1–64 of A–Z, a–z, 0–9, '.', '_', '-'.</summary>
     public static bool IsTerminalId(string? id) => id is { Length: > 0 and <= 64 } && TerminalId().IsMatch(id);
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    // \A…\z, not ^…$: '$' also matches before a final '\n', which would let "kiosk-1\n" pass as "kiosk-1".
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex TerminalId();
 }

@@ -39,11 +39,17 @@ internal static class NotificationEndpoints
         OutboxStore outbox,
         NotificationOptions options,
         IOptions<SandboxOptions> sandbox,
+        PushTargets targets,
         TimeProvider time,
         CancellationToken ct)
     {
         var phone = await ra.AuthenticatePhoneAsync(phoneId, Inputs.Bearer(request), ct);
         var endpoint = ValidateEndpoint(body?.Endpoint, sandbox.Value.Enabled);
+        if (await targets.RefusalAsync(endpoint, ct) is { } refusal)
+        {
+            throw MjpkiException.BadRequest("bad-subscription", $"'endpoint' must be a push service on the public Internet: {refusal}");
+        }
+
         var p256dh = DecodeKey(body?.Keys?.P256dh, "keys.p256dh", WebPushEncryption.KeyLength);
         if (!WebPushEncryption.IsValidPublicKey(p256dh))
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using MobileJpki.Core.Audit;
 using MobileJpki.Ra;
 using MobileJpki.Storage;
+using MobileJpki.Core;
 
 namespace MobileJpki.Server.Hosting;
 
@@ -60,14 +61,10 @@ internal sealed partial class HotlineBootstrap(
         var file = Path.GetFullPath(Path.Combine(pki.DataDirectory, PasswordFileName));
         var temp = file + ".tmp";
         var password = MobileJpki.Ra.OperatorRules.NewPassword();
-        Directory.CreateDirectory(pki.DataDirectory);
+        PrivateFiles.CreateDirectory(pki.DataDirectory);
 
         // Written (0600) before the account exists and moved into place only once it does, so the file never names a password no account has.
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
+        var fileOptions = PrivateFiles.Options(FileMode.Create);
 
         await using (var stream = new FileStream(temp, fileOptions))
         await using (var writer = new StreamWriter(stream))

@@ -28,8 +28,10 @@ public static class NotificationRegistration
             var monitor = sp.GetRequiredService<IOptionsMonitor<NotificationOptions>>();
             return new SmtpEmailSender(() => monitor.CurrentValue.Smtp);
         });
+        // Outside the sandbox a push goes only to public addresses, checked at subscription and again at every connection.
+        services.AddSingleton(sp => new PushTargets(sp.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled));
         services.AddSingleton<IWebPushSender>(sp => new HttpWebPushSender(
-            new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            new HttpClient(sp.GetRequiredService<PushTargets>().CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan },
             sp.GetRequiredService<VapidKeys>(),
             options.WebPush,
             sp.GetRequiredService<TimeProvider>()));

@@ -6,6 +6,7 @@ using MobileJpki.Device;
 using MobileJpki.Pki;
 using MobileJpki.Ra;
 using MobileJpki.Storage;
+using MobileJpki.Core;
 
 namespace MobileJpki.Server.Hosting;
 
@@ -101,7 +102,7 @@ public static class ServiceRegistration
         // Trust anchors first: a production start without them stops here, naming what is missing.
         _ = services.GetRequiredService<IOptions<TrustAnchorOptions>>().Value;
         var pki = services.GetRequiredService<PkiOptions>();
-        Directory.CreateDirectory(pki.DataDirectory);
+        PrivateFiles.CreateDirectory(pki.DataDirectory);
         var storage = services.GetRequiredService<StorageOptions>();
         await MjpkiDatabase.MigrateAsync(storage.ParsedProvider, storage.ConnectionString);
         if (services.GetRequiredService<IOptions<SandboxOptions>>().Value.Enabled)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using MobileJpki.Core;
 
 namespace MobileJpki.Server.Oidc;
 
@@ -32,7 +33,7 @@ public sealed class OidcKeys
     public static OidcKeys LoadOrCreate(string dataDirectory)
     {
         var dir = Path.Combine(dataDirectory, "oidc");
-        Directory.CreateDirectory(dir);
+        PrivateFiles.CreateDirectory(dir);
         var signing = LoadOrCreateRsa(Path.Combine(dir, "signing-key.pem"));
         var encryption = LoadOrCreateRsa(Path.Combine(dir, "encryption-key.pem"));
         var pairwise = Convert.FromBase64String(LoadOrCreate(Path.Combine(dir, "pairwise.key"), () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))).Trim());
@@ -60,11 +61,7 @@ public sealed class OidcKeys
         }
 
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
+        var options = PrivateFiles.Options(FileMode.CreateNew);
 
         using (var file = new StreamWriter(temp, Encoding.ASCII, options))
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MobileJpki.App;
 using MobileJpki.Card;
+using MobileJpki.Core;
 using MobileJpki.Core.Protocol;
 using MobileJpki.Device;
 
@@ -86,13 +87,16 @@ public sealed class SimulatorDevices(SimulatorApi api, TimeProvider time)
         return entry;
     }
 
-    /// <summary>This browser's card <paramref name="id"/>, saved back on every change; null when it has none of that id.</summary>
+    /// <summary>
+    /// This browser's card <paramref name="id"/>, saved back on every change; null when it has none of that id. Its
+    /// file stays locked until the workspace lock is released.
+    /// </summary>
     public VirtualCard? OpenCard(SimulatorWorkspace workspace, string? id) =>
-        SimulatorWorkspace.IsDeviceId(id) && File.Exists(CardPath(workspace, id!)) ? VirtualCard.Open(CardPath(workspace, id!)) : null;
+        SimulatorWorkspace.IsDeviceId(id) && File.Exists(CardPath(workspace, id!)) ? workspace.Track(VirtualCard.Open(CardPath(workspace, id!))) : null;
 
-    /// <summary>This browser's phone <paramref name="id"/>, saved back on every SE change; null when it has none of that id.</summary>
+    /// <summary>This browser's phone <paramref name="id"/>, saved back on every SE change (locked like <see cref="OpenCard"/>); null when it has none of that id.</summary>
     public VirtualPhone? OpenPhone(SimulatorWorkspace workspace, string? id) =>
-        SimulatorWorkspace.IsDeviceId(id) && File.Exists(PhonePath(workspace, id!)) ? VirtualPhone.Open(PhonePath(workspace, id!), time) : null;
+        SimulatorWorkspace.IsDeviceId(id) && File.Exists(PhonePath(workspace, id!)) ? workspace.Track(VirtualPhone.Open(PhonePath(workspace, id!), time)) : null;
 
     /// <summary>The card's entry (label, person) or null.</summary>
     public CardEntry? FindCard(SimulatorWorkspace workspace, string? id) => ListCards(workspace).FirstOrDefault(c => c.Id == id);
@@ -121,7 +125,7 @@ public sealed class SimulatorDevices(SimulatorApi api, TimeProvider time)
     }
 
     private static void WriteMeta<T>(string directory, string id, T entry) =>
-        File.WriteAllText(Path.Combine(directory, id + ".meta.json"), JsonSerializer.Serialize(entry, MetaJson));
+        PrivateFiles.WriteAllText(Path.Combine(directory, id + ".meta.json"), JsonSerializer.Serialize(entry, MetaJson));
 
     private static IEnumerable<T> ReadMeta<T>(string directory)
     {

@@ -234,6 +234,31 @@ public abstract class OidcProviderTestsBase(OidcProviderFixture provider)
     }
 
     [Fact]
+    public async Task Token_ReplayedClientAssertion_RefusedAndNoTokens()
+    {
+        var person = await provider.PersonAsync();
+        var rp = await provider.RegisterAsync("Replay", "http://127.0.0.1:1/rp");
+        var first = await provider.AuthorizationCodeAsync(rp, person, "openid", Verifier);
+        var second = await provider.AuthorizationCodeAsync(rp, person, "openid", Verifier);
+        var assertion = provider.Assertion(rp);
+
+        var (firstStatus, tokens) = await provider.TokenAsync(rp, first, Verifier, assertion);
+        Assert.Equal(HttpStatusCode.OK, firstStatus);
+        Assert.True(tokens.TryGetProperty("id_token", out _));
+
+        // The same assertion (same jti) again, for a code nobody has spent yet: whoever captured it is not the client.
+        var (replayStatus, replay) = await provider.TokenAsync(rp, second, Verifier, assertion);
+        Assert.True(replayStatus is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized, replayStatus.ToString());
+        Assert.Equal("invalid_client", replay.GetProperty("error").GetString());
+        Assert.False(replay.TryGetProperty("access_token", out _));
+
+        // The code itself was not spent by the refusal: the client with a fresh assertion still gets its tokens.
+        var (freshStatus, fresh) = await provider.TokenAsync(rp, second, Verifier);
+        Assert.Equal(HttpStatusCode.OK, freshStatus);
+        Assert.True(fresh.TryGetProperty("id_token", out _));
+    }
+
+    [Fact]
     public async Task DeviceLink_UnknownExpiredUsed_EachItsOwnError()
     {
         var person = await provider.PersonAsync();

@@ -332,6 +332,9 @@ namespace MobileJpki.Storage.Migrations.Postgres
                     b.Property<Guid>("PersonId")
                         .HasColumnType("uuid");
 
+                    b.Property<byte[]>("SignedDigest")
+                        .HasColumnType("bytea");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -351,6 +354,9 @@ namespace MobileJpki.Storage.Migrations.Postgres
                         .HasColumnType("character varying(32)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("SignedDigest")
+                        .IsUnique();
 
                     b.HasIndex("PersonId", "SubmittedAt");
 

@@ -327,6 +327,9 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                     b.Property<Guid>("PersonId")
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("SignedDigest")
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -346,6 +349,9 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("SignedDigest")
+                        .IsUnique();
 
                     b.HasIndex("PersonId", "SubmittedAt");
 

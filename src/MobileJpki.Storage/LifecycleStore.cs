@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using MobileJpki.Core;
+using MobileJpki.Core.Audit;
 using MobileJpki.Ra;
 
 namespace MobileJpki.Storage;
@@ -7,7 +8,7 @@ namespace MobileJpki.Storage;
 /// <summary>The SA side of the certificate lifecycle: each step one transaction under the person's lock.</summary>
 public sealed partial class LifecycleStore(IDbContextFactory<MjpkiDbContext> contexts) : ILifecycleStore
 {
-    public async Task<IReadOnlyList<CertificateRecord>> SuspendPhoneCertificatesAsync(Guid personId, string? phoneId, DateTimeOffset at, Func<string, NotificationRecord> notice, CancellationToken ct)
+    public async Task<IReadOnlyList<CertificateRecord>> SuspendPhoneCertificatesAsync(Guid personId, string? phoneId, DateTimeOffset at, Func<string, NotificationRecord> notice, AuditEvent? audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -38,6 +39,7 @@ public sealed partial class LifecycleStore(IDbContextFactory<MjpkiDbContext> con
 
         await OutboxWriter.AddAsync(db, outbox, ct);
         await CertificateStatusChanges.MarkOcspStaleAsync(db, live.Select(c => c.Serial).ToArray(), ct);
+        await AuditLog.AppendIfAnyAsync(db, audit, at, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return live.ConvertAll(StorageMapping.ToRecord);

@@ -47,6 +47,8 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
 
     public DbSet<ServiceKeyEntity> ServiceKeys => Set<ServiceKeyEntity>();
 
+    public DbSet<OperatorSignInThrottleEntity> SignInThrottles => Set<OperatorSignInThrottleEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Instants are stored as UTC milliseconds so every provider can compare and order them in SQL.
@@ -148,6 +150,12 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
             e.Property(a => a.Outcome).HasMaxLength(64);
             e.Property(a => a.PreviousHash).HasMaxLength(64);
             e.Property(a => a.Hash).HasMaxLength(64);
+        });
+        modelBuilder.Entity<OperatorSignInThrottleEntity>(e =>
+        {
+            e.ToTable("OperatorSignInThrottles");
+            e.HasKey(t => new { t.OperatorId, t.Source });
+            e.Property(t => t.Source).HasMaxLength(64);
         });
         modelBuilder.Entity<ChallengeEntity>(e =>
         {

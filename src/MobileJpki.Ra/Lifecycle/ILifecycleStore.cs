@@ -1,4 +1,5 @@
 using MobileJpki.Core;
+using MobileJpki.Core.Audit;
 
 namespace MobileJpki.Ra;
 
@@ -8,9 +9,10 @@ public interface ILifecycleStore
     /// <summary>
     /// Puts the person's live phone certificates (Issued or Active; of one phone, or all when <paramref name="phoneId"/>
     /// is null) on hold and queues <paramref name="notice"/> for each phone concerned, in one transaction under the
-    /// person's lock. Returns the changed certificates (empty when there was nothing live: nothing changed).
+    /// person's lock, with <paramref name="audit"/> (if any) appended in that transaction. Returns the changed
+    /// certificates (empty when there was nothing live: nothing changed, nothing audited).
     /// </summary>
-    Task<IReadOnlyList<CertificateRecord>> SuspendPhoneCertificatesAsync(Guid personId, string? phoneId, DateTimeOffset at, Func<string, NotificationRecord> notice, CancellationToken ct);
+    Task<IReadOnlyList<CertificateRecord>> SuspendPhoneCertificatesAsync(Guid personId, string? phoneId, DateTimeOffset at, Func<string, NotificationRecord> notice, AuditEvent? audit, CancellationToken ct);
 
     /// <summary>The person's phone certificates in every status, newest first.</summary>
     Task<IReadOnlyList<CertificateRecord>> GetPhoneCertificatesOfPersonAsync(Guid personId, CancellationToken ct);

@@ -149,6 +149,7 @@ public static class AuditChain
                 };
         }
 
+        ArgumentOutOfRangeException.ThrowIfNegative(s, nameof(sequence));
         if (s > count)
         {
             var missing = s == count + 1 ? $"entry {s} missing" : $"entries {count + 1}–{s} missing";

@@ -10,6 +10,11 @@ public sealed record AuditHead(
     [property: JsonPropertyName("sequence")] long Sequence,
     [property: JsonPropertyName("headHash")] string HeadHash);
 
+/// <summary>The audit key's public half, for verifiers: its id and SubjectPublicKeyInfo as PEM.</summary>
+public sealed record AuditKeyView(
+    [property: JsonPropertyName("keyId")] string KeyId,
+    [property: JsonPropertyName("publicKey")] string PublicKeyPem);
+
 /// <summary>
 /// A signed statement "at <see cref="At"/> the audit log ended at entry <see cref="Sequence"/> with hash
 /// <see cref="HeadHash"/>", made with the audit key (docs/operations.md, "Audit checkpoints"). Kept away from the

@@ -10,11 +10,6 @@ public interface IAuditKeyStore
     Task<byte[]> GetOrCreateAsync(string name, Func<byte[]> create, CancellationToken ct);
 }
 
-/// <summary>The audit key's public half, for verifiers: its id and SubjectPublicKeyInfo as PEM.</summary>
-public sealed record AuditKeyView(
-    [property: System.Text.Json.Serialization.JsonPropertyName("keyId")] string KeyId,
-    [property: System.Text.Json.Serialization.JsonPropertyName("publicKey")] string PublicKeyPem);
-
 /// <summary>
 /// Signed checkpoints of the audit log's head (docs/operations.md, "Audit checkpoints") with the audit key: an ECDSA
 /// P-256 key of its own (never a CA key), kept in the database's service keys so every node signs with the same one.

@@ -45,6 +45,14 @@ internal sealed class HotlineClient(HttpClient http, string? token) : IDisposabl
         return all;
     }
 
+    /// <summary>A checkpoint of the log's current head, signed by the server's audit key (supervisor).</summary>
+    public Task<AuditCheckpoint> CheckpointAsync(CancellationToken ct) =>
+        SendAsync<AuditCheckpoint>(HttpMethod.Post, "/api/v1/audit/checkpoints", null, ct);
+
+    /// <summary>The audit key's public half (supervisor).</summary>
+    public Task<AuditKeyView> AuditKeyAsync(CancellationToken ct) =>
+        SendAsync<AuditKeyView>(HttpMethod.Get, "/api/v1/audit/key", null, ct);
+
     public void Dispose() => http.Dispose();
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)

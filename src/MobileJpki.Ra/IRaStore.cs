@@ -10,8 +10,8 @@ public interface IRaStore : IClaimLeases
 {
     Task CreatePersonAsync(PersonRecord person, CancellationToken ct);
 
-    /// <summary>Pending/Issued → Active for a newly issued card's certificates.</summary>
-    Task ActivateCardCertificatesAsync(Guid personId, IReadOnlyCollection<string> serials, CancellationToken ct);
+    /// <summary>Pending/Issued → Active for a newly issued card's certificates, with <paramref name="audit"/> (if any) in the same transaction.</summary>
+    Task ActivateCardCertificatesAsync(Guid personId, IReadOnlyCollection<string> serials, Core.Audit.AuditEvent? audit, CancellationToken ct);
 
     /// <summary>The person's card certificates that are not revoked.</summary>
     Task<IReadOnlyList<CertificateRecord>> GetActiveCardCertificatesAsync(Guid personId, CancellationToken ct);

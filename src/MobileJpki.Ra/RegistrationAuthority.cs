@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using MobileJpki.Core;
+using MobileJpki.Core.Audit;
 using MobileJpki.Core.Protocol;
 using MobileJpki.Pki;
 
@@ -28,7 +29,14 @@ public sealed partial class RegistrationAuthority(
     public ProcessingWindow Window => window;
 
     /// <summary>市区町村窓口: issue a My Number Card's signing and auth certificates for a person.</summary>
-    public async Task<(Guid PersonId, byte[] Signing, byte[] Auth)> IssueCardAsync(Basic4Info person, byte[] signingKey, byte[] authKey, CancellationToken ct)
+    public Task<(Guid PersonId, byte[] Signing, byte[] Auth)> IssueCardAsync(Basic4Info person, byte[] signingKey, byte[] authKey, CancellationToken ct) =>
+        IssueCardAsync(person, signingKey, authKey, null, ct);
+
+    /// <summary>
+    /// <see cref="IssueCardAsync(Basic4Info, byte[], byte[], CancellationToken)"/>; the act of <paramref name="by"/>
+    /// ("office.issue-card" on the new person) is audited in the transaction that activates the certificates.
+    /// </summary>
+    public async Task<(Guid PersonId, byte[] Signing, byte[] Auth)> IssueCardAsync(Basic4Info person, byte[] signingKey, byte[] authKey, AuditCaller? by, CancellationToken ct)
     {
         foreach (var (key, name) in new[] { (signingKey, "signing"), (authKey, "auth") })
         {
@@ -51,7 +59,7 @@ public sealed partial class RegistrationAuthority(
                 new IssueOrder(new IssueRequest(CertificateKind.CardAuth, authKey, null, person.BirthDate, null), personId, null, null),
             ],
             ct);
-        await store.ActivateCardCertificatesAsync(personId, issued.Select(c => c.Serial).ToArray(), ct);
+        await store.ActivateCardCertificatesAsync(personId, issued.Select(c => c.Serial).ToArray(), by?.Event("office.issue-card", personId.ToString(), null, "ok"), ct);
         LogCardIssued(logger, personId);
         return (personId, issued[0].Der, issued[1].Der);
     }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using MobileJpki.Core;
+using MobileJpki.Core.Audit;
 using MobileJpki.Ra;
 
 namespace MobileJpki.Storage;
@@ -10,7 +11,7 @@ public sealed partial class LifecycleStore
     /// <summary>Challenges this long past their expiry are deleted when a new one is made (they can only be refused anyway).</summary>
     private static readonly TimeSpan ChallengeRetention = TimeSpan.FromDays(1);
 
-    public async Task<IReadOnlyList<CertificateRecord>> ChangePersonAsync(Guid personId, Func<PersonPhones, ChangeSet> decide, ApplicationRecord? application, ApplicationPurpose purpose, CancellationToken ct)
+    public async Task<IReadOnlyList<CertificateRecord>> ChangePersonAsync(Guid personId, Func<PersonPhones, ChangeSet> decide, ApplicationRecord? application, ApplicationPurpose purpose, AuditEvent? audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -35,6 +36,12 @@ public sealed partial class LifecycleStore
         }
 
         var changed = await ChangeSetWriter.ApplyAsync(db, changes, rows, ct);
+        if (changed.Count > 0)
+        {
+            // The act's audit entry commits with the act, and is not written when nothing changed.
+            await AuditLog.AppendIfAnyAsync(db, audit, changes.Certificates.Max(c => c.At), ct);
+        }
+
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return changed.Select(StorageMapping.ToRecord).ToArray();

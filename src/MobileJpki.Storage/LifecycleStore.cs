@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using MobileJpki.Core;
+using MobileJpki.Core.Audit;
 using MobileJpki.Ra;
 
 namespace MobileJpki.Storage;

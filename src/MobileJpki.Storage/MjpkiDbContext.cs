@@ -47,6 +47,8 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
 
     public DbSet<ServiceKeyEntity> ServiceKeys => Set<ServiceKeyEntity>();
 
+    public DbSet<OperatorSignInThrottleEntity> SignInThrottles => Set<OperatorSignInThrottleEntity>();
+
     /// <summary>Saves, ending first the sessions of certificates this save suspends or revokes (same transaction).</summary>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
@@ -159,6 +161,12 @@ public class MjpkiDbContext(DbContextOptions options) : DbContext(options)
             e.Property(a => a.Outcome).HasMaxLength(64);
             e.Property(a => a.PreviousHash).HasMaxLength(64);
             e.Property(a => a.Hash).HasMaxLength(64);
+        });
+        modelBuilder.Entity<OperatorSignInThrottleEntity>(e =>
+        {
+            e.ToTable("OperatorSignInThrottles");
+            e.HasKey(t => new { t.OperatorId, t.Source });
+            e.Property(t => t.Source).HasMaxLength(64);
         });
         modelBuilder.Entity<ChallengeEntity>(e =>
         {

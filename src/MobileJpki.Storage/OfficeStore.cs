@@ -100,6 +100,7 @@ public sealed class OfficeStore(IDbContextFactory<MjpkiDbContext> contexts) : IO
         }
 
         await CertificateStatusChanges.MarkOcspStaleAsync(db, changed.Concat(phones).Select(r => r.Serial).ToArray(), ct);
+        await AuditLog.AppendIfAnyAsync(db, cardEvent.Audit, cardEvent.At, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new CardEventOutcome(true, changed.ConvertAll(StorageMapping.ToRecord), phones.ConvertAll(StorageMapping.ToRecord));

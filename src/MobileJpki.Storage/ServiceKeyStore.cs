@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using MobileJpki.Ra;
 using MobileJpki.Ra.Portal;
 
 namespace MobileJpki.Storage;
@@ -19,17 +20,21 @@ public sealed class ServiceKeyEntity
 /// Shared keys in the database: read, and when missing inserted with ON CONFLICT DO NOTHING and read again, so nodes
 /// starting together all end up with the one key that won.
 /// </summary>
-public sealed class ServiceKeyStore(IDbContextFactory<MjpkiDbContext> contexts, TimeProvider time) : IServiceKeyStore
+public sealed class ServiceKeyStore(IDbContextFactory<MjpkiDbContext> contexts, TimeProvider time) : IServiceKeyStore, IAuditKeyStore
 {
-    public async Task<byte[]> GetOrCreateAsync(string name, int length, CancellationToken ct)
+    public Task<byte[]> GetOrCreateAsync(string name, int length, CancellationToken ct) =>
+        GetOrCreateAsync(name, () => RandomNumberGenerator.GetBytes(length), ct);
+
+    public async Task<byte[]> GetOrCreateAsync(string name, Func<byte[]> create, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(create);
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await ReadAsync(db, name, ct) is { } existing)
         {
             return existing;
         }
 
-        var fresh = RandomNumberGenerator.GetBytes(length);
+        var fresh = create();
         var at = time.GetUtcNow().ToUnixTimeMilliseconds();
         await db.Database.ExecuteSqlAsync($"""INSERT INTO "ServiceKeys" ("Name", "Value", "CreatedAt") VALUES ({name}, {fresh}, {at}) ON CONFLICT ("Name") DO NOTHING""", ct);
         return await ReadAsync(db, name, ct) ?? throw new InvalidOperationException($"the shared key '{name}' could not be stored");

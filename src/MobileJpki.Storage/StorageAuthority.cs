@@ -27,12 +27,16 @@ public sealed partial class StorageAuthority(IDbContextFactory<MjpkiDbContext> c
         await db.SaveChangesAsync(ct);
     }
 
-    public async Task ActivateCardCertificatesAsync(Guid personId, IReadOnlyCollection<string> serials, CancellationToken ct)
+    public async Task ActivateCardCertificatesAsync(Guid personId, IReadOnlyCollection<string> serials, Core.Audit.AuditEvent? audit, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.Certificates
             .Where(c => c.PersonId == personId && serials.Contains(c.Serial) && c.Status == (int)CertificateStatus.Issued)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, (int)CertificateStatus.Active), ct);
+        await AuditLog.AppendIfAnyAsync(db, audit, time.GetUtcNow(), ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
     }
 
     public async Task<IReadOnlyList<CertificateRecord>> GetActiveCardCertificatesAsync(Guid personId, CancellationToken ct)

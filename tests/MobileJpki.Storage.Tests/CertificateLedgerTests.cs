@@ -136,7 +136,7 @@ public abstract class CertificateLedgerTests(StorageProvider provider)
         await SeedAsync(f, "c003", CertificateKind.CardSigning, person, null, CertificateStatus.Issued);
         await SeedAsync(f, "c004", CertificateKind.PhoneSigning, person, "phoneA", CertificateStatus.Active);
         await SeedAsync(f, "c005", CertificateKind.CardSigning, Guid.NewGuid(), null, CertificateStatus.Active);
-        await f.Storage.ActivateCardCertificatesAsync(person, ["c001", "c002", "c003", "c005"], CancellationToken.None);
+        await f.Storage.ActivateCardCertificatesAsync(person, ["c001", "c002", "c003", "c005"], null, CancellationToken.None);
         await using (var db = f.Database.Open())
         {
             await db.Certificates.Where(c => c.Serial == "c003").ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, (int)CertificateStatus.Revoked));
@@ -296,7 +296,7 @@ public abstract class CertificateLedgerTests(StorageProvider provider)
         }
         else if (status == CertificateStatus.Active)
         {
-            await f.Storage.ActivateCardCertificatesAsync(person, [serial], CancellationToken.None);
+            await f.Storage.ActivateCardCertificatesAsync(person, [serial], null, CancellationToken.None);
         }
     }
 

@@ -61,7 +61,7 @@ internal sealed class StorageFixture : IDisposable
         var serial = application.CardSigningSerial;
         await Storage.RecordIntentsAsync([new Pki.CertificateIntent(serial, CertificateKind.CardSigning, application.PersonId, null, null, Now, Now.AddYears(4), [0x30, 0x00])], CancellationToken.None);
         await Storage.RecordSignedAsync([new Pki.IssuedCertificate(serial, CertificateKind.CardSigning, [0x30, 0x00])], CancellationToken.None);
-        await Storage.ActivateCardCertificatesAsync(application.PersonId, [serial], CancellationToken.None);
+        await Storage.ActivateCardCertificatesAsync(application.PersonId, [serial], null, CancellationToken.None);
         if (status != CertificateStatus.Active)
         {
             await using var db = Database.Factory.CreateDbContext();

@@ -121,6 +121,57 @@ public static class AuditChain
         return new AuditVerification(true, count, previousHash, null, null);
     }
 
+    /// <summary>
+    /// <see cref="Verify(IEnumerable{AuditRecord})"/>, then checks the log still holds a head seen before: entry
+    /// <paramref name="sequence"/> with hash <paramref name="headHash"/> (a checkpoint), or, when the sequence is not
+    /// known, some entry with that hash. Fails on a cut tail (naming the missing entries) and on a rewritten head.
+    /// </summary>
+    public static AuditVerification Verify(IReadOnlyList<AuditRecord> records, long? sequence, string headHash)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(headHash);
+        var chain = Verify(records);
+        if (!chain.Ok)
+        {
+            return chain;
+        }
+
+        var count = chain.Count;
+        if (sequence is not { } s)
+        {
+            return string.Equals(headHash, GenesisHash, StringComparison.Ordinal) || records.Any(r => string.Equals(r.Hash, headHash, StringComparison.Ordinal))
+                ? chain
+                : chain with
+                {
+                    Ok = false,
+                    BrokenSequence = count + 1,
+                    Problem = $"head {headHash} is not in the log (now {count} entries, head {chain.HeadHash}): entries after it were cut or the log was rewritten / 記録した先頭が監査ログにありません（末尾の削除または改ざん）",
+                };
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(s, nameof(sequence));
+        if (s > count)
+        {
+            var missing = s == count + 1 ? $"entry {s} missing" : $"entries {count + 1}–{s} missing";
+            return chain with
+            {
+                Ok = false,
+                BrokenSequence = count + 1,
+                Problem = $"{missing} after sequence {count}: the log was cut below the checkpoint's head / 監査ログの {count + 1}～{s} 番が末尾から削除されています",
+            };
+        }
+
+        var anchored = s == 0 ? GenesisHash : records[(int)(s - 1)].Hash;
+        return string.Equals(anchored, headHash, StringComparison.Ordinal)
+            ? chain
+            : chain with
+            {
+                Ok = false,
+                BrokenSequence = s,
+                Problem = $"entry {s} was rewritten: its hash {anchored} is not the checkpoint's head {headHash} / チェックポイントの先頭 {s} 番が書き換えられています",
+            };
+    }
+
     private static AuditEvent ToEvent(AuditRecord r) => new(r.Actor, r.Role, r.Action, r.Target, r.Reason, r.Source, r.Outcome);
 
     private static void AppendField(IncrementalHash hash, string? value)

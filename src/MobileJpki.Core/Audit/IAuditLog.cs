@@ -16,3 +16,9 @@ public interface IAuditLog
     /// <summary>Appends the event as the next link of the chain; returns its sequence number.</summary>
     Task<long> AppendAsync(AuditEvent entry, CancellationToken ct);
 }
+
+/// <summary>Who acts and from where, for an act that names itself (its action, target and outcome) when it is decided.</summary>
+public sealed record AuditCaller(string Actor, string? Role, string? Source)
+{
+    public AuditEvent Event(string action, string? target, string? reason, string outcome) => new(Actor, Role, action, target, reason, Source, outcome);
+}

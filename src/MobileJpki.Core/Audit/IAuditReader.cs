@@ -5,6 +5,9 @@ public interface IAuditReader
 {
     /// <summary>Entries with a sequence above <paramref name="afterSequence"/>, oldest first, at most <paramref name="max"/>.</summary>
     Task<IReadOnlyList<AuditRecord>> ReadAsync(long afterSequence, int max, CancellationToken ct);
+
+    /// <summary>The newest entry, or null while the log is empty.</summary>
+    Task<AuditHead?> ReadHeadAsync(CancellationToken ct);
 }
 
 /// <summary>One page of the audit log; <see cref="Next"/> is the <c>after</c> for the next page, null at the end.</summary>

@@ -8,8 +8,18 @@ public sealed class HotlineOptions
     /// <summary>How long a sign-in lasts. Default 8 hours (one shift).</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
-    /// <summary>Wrong passwords in a row after which the account is locked until a supervisor unlocks it. Default 5.</summary>
+    /// <summary>
+    /// Sign-in attempts in a row from one source after which the account is locked for that source (for
+    /// <see cref="SignInBackoff"/>, doubling each time up to <see cref="MaxSignInBackoff"/>) or until a supervisor
+    /// unlocks it. Each attempt is counted before its password is compared, so no burst compares more. Default 5.
+    /// </summary>
     public int MaxFailedSignIns { get; set; } = 5;
+
+    /// <summary>How long the first lock of an account for one source lasts. Default 1 minute.</summary>
+    public TimeSpan SignInBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest lock: the doubling stops here. Default 1 hour.</summary>
+    public TimeSpan MaxSignInBackoff { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>PBKDF2-SHA256 iterations for new passwords (each account keeps its own count). Default 210,000.</summary>
     public int PasswordIterations { get; set; } = 210_000;
@@ -31,6 +41,16 @@ public sealed class HotlineOptions
         if (MaxFailedSignIns is < 1 or > 100)
         {
             throw new InvalidOperationException("Hotline:MaxFailedSignIns must be between 1 and 100.");
+        }
+
+        if (SignInBackoff < TimeSpan.FromSeconds(1) || SignInBackoff > TimeSpan.FromDays(1))
+        {
+            throw new InvalidOperationException("Hotline:SignInBackoff must be between 1 second and 1 day.");
+        }
+
+        if (MaxSignInBackoff < SignInBackoff || MaxSignInBackoff > TimeSpan.FromDays(7))
+        {
+            throw new InvalidOperationException("Hotline:MaxSignInBackoff must be at least Hotline:SignInBackoff and at most 7 days.");
         }
 
         if (PasswordIterations is < 1_000 or > 10_000_000)

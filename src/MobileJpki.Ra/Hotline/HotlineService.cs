@@ -16,13 +16,19 @@ public sealed partial class HotlineService(
     IAuditLog audit,
     CertificateLifecycle lifecycle,
     HotlineOptions options,
+    IOperatorPasswords passwords,
     TimeProvider time,
     ILogger<HotlineService> logger)
 {
     /// <summary>A fixed hash to check against for unknown names, so they cost as much time as wrong passwords.</summary>
     private static readonly Lazy<(byte[] Hash, byte[] Salt)> Decoy = new(() => OperatorPasswords.Hash(OperatorRules.NewPassword(), 1_000));
 
-    /// <summary>Signs in; returns a bearer token valid for <see cref="HotlineOptions.SessionLifetime"/>.</summary>
+    /// <summary>
+    /// Signs in; returns a bearer token valid for <see cref="HotlineOptions.SessionLifetime"/>. The attempt is counted
+    /// (per account and source, <see cref="SignInThrottle"/>) before the password is compared, and a right password
+    /// only wins when no other attempt of that account and source was counted meanwhile: a burst compares at most
+    /// the limit, and a right password inside it fails like the wrong ones.
+    /// </summary>
     public async Task<OperatorSessionView> SignInAsync(string? name, string? password, string? source, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(name) || name.Length > OperatorRules.MaxNameLength || name.Any(char.IsControl)
@@ -35,35 +41,51 @@ public sealed partial class HotlineService(
         var actor = "operator:" + name;
         if (account is null)
         {
-            _ = OperatorPasswords.Verify(password, Decoy.Value.Hash, Decoy.Value.Salt, options.PasswordIterations);
+            _ = passwords.Verify(password, Decoy.Value.Hash, Decoy.Value.Salt, options.PasswordIterations);
             await AppendAsync(actor, null, "operator.sign-in", name, null, source, "sign-in-failed", ct);
             throw SignInFailed();
         }
 
-        if (account.Disabled || account.FailedSignIns >= options.MaxFailedSignIns)
+        if (account.Disabled)
         {
             await AppendAsync(actor, account.Role, "operator.sign-in", name, null, source, "operator-locked", ct);
-            throw MjpkiException.Forbidden("operator-locked", "このアカウントはロックされています。スーパーバイザーに連絡してください / This account is locked; ask a supervisor.");
-        }
-
-        if (!OperatorPasswords.Verify(password, account.PasswordHash, account.PasswordSalt, account.PasswordIterations))
-        {
-            var failures = await store.RecordFailedSignInAsync(account.Id, ct);
-            await AppendAsync(actor, account.Role, "operator.sign-in", name, null, source, failures >= options.MaxFailedSignIns ? "locked-out" : "sign-in-failed", ct);
-            LogSignInFailed(logger, name, failures);
-            throw SignInFailed();
-        }
-
-        if (account.FailedSignIns > 0)
-        {
-            await store.ResetFailedSignInsAsync(account.Id, ct);
+            throw Locked();
         }
 
         var now = time.GetUtcNow();
+        var from = SignInThrottle.SourceKey(source);
+        var attempt = await store.CountSignInAttemptAsync(
+            account.Id,
+            from,
+            now,
+            counted => new SignInDecision(
+                SignInThrottle.LockFor(counted, now, options),
+                SignInThrottle.MayCompare(counted, now, options) ? null : Event(actor, account.Role, "operator.sign-in", name, null, source, "operator-locked")),
+            ct);
+        if (!SignInThrottle.MayCompare(attempt, now, options))
+        {
+            throw Locked();
+        }
+
+        if (!passwords.Verify(password, account.PasswordHash, account.PasswordSalt, account.PasswordIterations))
+        {
+            // Already counted: the entry is all that is left to write.
+            await AppendAsync(actor, account.Role, "operator.sign-in", name, null, source, attempt.Attempts >= options.MaxFailedSignIns ? "locked-out" : "sign-in-failed", ct);
+            LogSignInFailed(logger, name, attempt.Attempts);
+            throw SignInFailed();
+        }
+
         var token = OperatorRules.NewToken();
         var expires = now + options.SessionLifetime;
-        await store.AddSessionAsync(new OperatorSessionRecord(OperatorRules.TokenHash(token), account.Id, now, expires, Bound(source, 64)), ct);
-        await AppendAsync(actor, account.Role, "operator.sign-in", name, null, source, "ok", ct);
+        var session = new OperatorSessionRecord(OperatorRules.TokenHash(token), account.Id, now, expires, Bound(source, 64));
+        if (!await store.CompleteSignInAsync(account.Id, from, attempt, session, Event(actor, account.Role, "operator.sign-in", name, null, source, "ok"), ct))
+        {
+            // Other attempts came in while this one was compared: a burst, so the answer must not tell that this password was right.
+            await AppendAsync(actor, account.Role, "operator.sign-in", name, "concurrent attempts", source, "sign-in-failed", ct);
+            LogSignInFailed(logger, name, attempt.Attempts);
+            throw SignInFailed();
+        }
+
         return new OperatorSessionView(token, account.Name, account.Role, expires);
     }
 
@@ -138,7 +160,7 @@ public sealed partial class HotlineService(
         LifecycleResult result;
         try
         {
-            result = await lifecycle.SuspendAsync(personId, null, ct);
+            result = await lifecycle.SuspendAsync(personId, null, Event(caller.Actor, caller.Role, "hotline.suspend", target, why, source, "ok"), ct);
         }
         catch (MjpkiException e)
         {
@@ -146,7 +168,6 @@ public sealed partial class HotlineService(
             throw;
         }
 
-        await AppendAsync(caller.Actor, caller.Role, "hotline.suspend", target, why, source, "ok", ct);
         return result;
     }
 
@@ -165,13 +186,12 @@ public sealed partial class HotlineService(
 
         var generated = request.Password is null ? OperatorRules.NewPassword() : null;
         var password = OperatorRules.CheckPassword(request.Password ?? generated);
-        if (!await TryCreateAsync(name, request.Role!, password, ct))
+        if (!await TryCreateAsync(name, request.Role!, password, Event(caller.Actor, caller.Role, "operator.add", name, request.Role, source, "ok"), ct))
         {
             await AppendAsync(caller.Actor, caller.Role, "operator.add", name, null, source, "operator-exists", ct);
             throw MjpkiException.Conflict("operator-exists", "そのオペレーター名はすでに使われています / An operator with this name already exists.");
         }
 
-        await AppendAsync(caller.Actor, caller.Role, "operator.add", name, request.Role, source, "ok", ct);
         return new OperatorAddResponse(name, request.Role!, generated);
     }
 
@@ -188,8 +208,7 @@ public sealed partial class HotlineService(
             throw MjpkiException.NotFound("unknown-operator", "そのオペレーターは登録されていません / No operator has this name.");
         }
 
-        await store.ResetFailedSignInsAsync(account.Id, ct);
-        await AppendAsync(caller.Actor, caller.Role, "operator.unlock", account.Name, null, source, "ok", ct);
+        await store.UnlockOperatorAsync(account.Id, Event(caller.Actor, caller.Role, "operator.unlock", account.Name, null, source, "ok"), ct);
     }
 
     /// <summary>Creates the first supervisor unless an account of that name exists; true when created (and audited).</summary>
@@ -197,13 +216,8 @@ public sealed partial class HotlineService(
     {
         OperatorRules.CheckName(name);
         OperatorRules.CheckPassword(password);
-        if (await store.FindOperatorAsync(name, ct) is not null || !await TryCreateAsync(name, OperatorRules.Supervisor, password, ct))
-        {
-            return false;
-        }
-
-        await AppendAsync("system", null, "operator.bootstrap", name, OperatorRules.Supervisor, null, "ok", ct);
-        return true;
+        return await store.FindOperatorAsync(name, ct) is null
+            && await TryCreateAsync(name, OperatorRules.Supervisor, password, Event("system", null, "operator.bootstrap", name, OperatorRules.Supervisor, null, "ok"), ct);
     }
 
     /// <summary>Records an allowed act that changes nothing (e.g. reading the audit log).</summary>
@@ -218,6 +232,9 @@ public sealed partial class HotlineService(
 
     private static MjpkiException SignInFailed() =>
         new(ErrorKind.Unauthorized, "sign-in-failed", "オペレーター名またはパスワードが違います / Wrong operator name or password.");
+
+    private static MjpkiException Locked() =>
+        MjpkiException.Forbidden("operator-locked", "このアカウントはロックされています。しばらく待つか、スーパーバイザーに連絡してください / This account is locked for now; wait, or ask a supervisor.");
 
     private static MjpkiException Unauthorized() =>
         new(ErrorKind.Unauthorized, "operator-unauthorized", "サインインが必要です（トークンが無効か期限切れ） / Sign in first: the token is missing, invalid or expired.");
@@ -236,15 +253,20 @@ public sealed partial class HotlineService(
 
     private static string? Bound(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 
-    private async Task<bool> TryCreateAsync(string name, string role, string password, CancellationToken ct)
+    /// <summary>The entry of an act, bounded to the columns' sizes.</summary>
+    private static AuditEvent Event(string actor, string? role, string action, string? target, string? reason, string? source, string outcome) =>
+        new(Bound(actor, 128)!, role, action, Bound(target, 128), Bound(reason, 512), Bound(source, 64), outcome);
+
+    private async Task<bool> TryCreateAsync(string name, string role, string password, AuditEvent entry, CancellationToken ct)
     {
-        var (hash, salt) = OperatorPasswords.Hash(password, options.PasswordIterations);
-        return await store.TryAddOperatorAsync(new OperatorAccount(Guid.NewGuid(), name, role, hash, salt, options.PasswordIterations, false, 0, time.GetUtcNow()), ct);
+        var (hash, salt) = passwords.Hash(password, options.PasswordIterations);
+        return await store.TryAddOperatorAsync(new OperatorAccount(Guid.NewGuid(), name, role, hash, salt, options.PasswordIterations, false, 0, time.GetUtcNow()), entry, ct);
     }
 
+    /// <summary>An entry in a transaction of its own: for refusals and reads, which write nothing else.</summary>
     private Task<long> AppendAsync(string actor, string? role, string action, string? target, string? reason, string? source, string outcome, CancellationToken ct) =>
-        audit.AppendAsync(new AuditEvent(Bound(actor, 128)!, role, action, Bound(target, 128), Bound(reason, 512), Bound(source, 64), outcome), ct);
+        audit.AppendAsync(Event(actor, role, action, target, reason, source, outcome), ct);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Failed hotline sign-in for operator {Name} ({Failures} in a row)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Failed hotline sign-in for operator {Name} ({Failures} attempts in a row from that source)")]
     private static partial void LogSignInFailed(ILogger logger, string name, int failures);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MobileJpki.Core;
+using MobileJpki.Core.Audit;
 
 namespace MobileJpki.Ra;
 
@@ -14,10 +15,16 @@ public sealed partial class CertificateLifecycle(ILifecycleStore store, IPhoneNo
     /// 一時利用停止: puts the person's live phone certificates on hold (OCSP and CRL say certificateHold) until the
     /// person resumes them in the app. Refused, changing nothing, when there is nothing live to suspend.
     /// </summary>
-    public async Task<LifecycleResult> SuspendAsync(Guid personId, string? phoneId, CancellationToken ct)
+    public Task<LifecycleResult> SuspendAsync(Guid personId, string? phoneId, CancellationToken ct) => SuspendAsync(personId, phoneId, null, ct);
+
+    /// <summary>
+    /// <see cref="SuspendAsync(Guid, string?, CancellationToken)"/>, with <paramref name="audit"/> (the caller's entry for
+    /// the act) written in the same transaction as the suspension, and not at all when nothing is suspended.
+    /// </summary>
+    public async Task<LifecycleResult> SuspendAsync(Guid personId, string? phoneId, AuditEvent? audit, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var changed = await store.ChangePersonAsync(personId, person => PhoneLifecycleRules.Suspend(person, phoneId, now), null, ApplicationPurpose.New, ct);
+        var changed = await store.ChangePersonAsync(personId, person => PhoneLifecycleRules.Suspend(person, phoneId, now), null, ApplicationPurpose.New, audit, ct);
         if (changed.Count == 0)
         {
             var all = await store.GetPhoneCertificatesOfPersonAsync(personId, ct);

@@ -1,4 +1,5 @@
 using MobileJpki.Core;
+using MobileJpki.Core.Audit;
 
 namespace MobileJpki.Ra;
 
@@ -15,7 +16,7 @@ public interface ILifecycleStore
     /// <paramref name="application"/> with <paramref name="purpose"/>. Returns the changed certificates as they are now.
     /// </summary>
     /// <exception cref="MjpkiException">replayed-application when the application's nonce was seen before.</exception>
-    Task<IReadOnlyList<CertificateRecord>> ChangePersonAsync(Guid personId, Func<PersonPhones, ChangeSet> decide, ApplicationRecord? application, ApplicationPurpose purpose, CancellationToken ct);
+    Task<IReadOnlyList<CertificateRecord>> ChangePersonAsync(Guid personId, Func<PersonPhones, ChangeSet> decide, ApplicationRecord? application, ApplicationPurpose purpose, AuditEvent? audit, CancellationToken ct);
 
     /// <summary>
     /// Stores an application with its purpose (2: 機種変更) and upserts its phone, under the person's lock and with the phone

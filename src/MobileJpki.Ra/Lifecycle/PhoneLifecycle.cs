@@ -41,7 +41,7 @@ public sealed partial class PhoneLifecycle(
         var personId = OwnerOf(phone, "not-suspended");
         var application = cms is null ? null : await VerifyResumeApplicationAsync(phone, personId, cms, ct);
         var now = time.GetUtcNow();
-        var changed = await store.ChangePersonAsync(personId, person => PhoneLifecycleRules.Resume(person, phone.PhoneId, application, now), application, ApplicationPurpose.Resume, ct);
+        var changed = await store.ChangePersonAsync(personId, person => PhoneLifecycleRules.Resume(person, phone.PhoneId, application, now), application, ApplicationPurpose.Resume, null, ct);
         notifier.Notify(phone.PhoneId);
         LogResumed(logger, personId, changed.Count, application?.Id);
         return (new LifecycleResult(changed), application);
@@ -62,6 +62,7 @@ public sealed partial class PhoneLifecycle(
                 now),
             null,
             ApplicationPurpose.New,
+            null,
             ct);
         if (changed.Count == 0)
         {

@@ -1,4 +1,5 @@
 using MobileJpki.Core;
+using MobileJpki.Core.Audit;
 
 namespace MobileJpki.Ra.Office;
 
@@ -32,13 +33,14 @@ public sealed record CardStatusChange(string Serial, IReadOnlyCollection<Certifi
 /// </summary>
 public sealed record PhoneCascade(IReadOnlyCollection<CertificateKind> Kinds, string Reason, Func<string, DateTimeOffset, NotificationRecord> Notice);
 
-/// <summary>A card event to apply atomically.</summary>
+/// <summary>A card event to apply atomically; <paramref name="Audit"/>, if any, is appended in the same transaction when the event is applied.</summary>
 public sealed record CardEvent(
     Guid PersonId,
     DateTimeOffset At,
     IReadOnlyList<CardStatusChange> Cards,
     IReadOnlyList<string> Activate,
-    PhoneCascade? Phones);
+    PhoneCascade? Phones,
+    AuditEvent? Audit = null);
 
 /// <summary>What a card event changed; <paramref name="Applied"/> false means nothing did.</summary>
 public sealed record CardEventOutcome(bool Applied, IReadOnlyList<CertificateRecord> Cards, IReadOnlyList<CertificateRecord> Phones);

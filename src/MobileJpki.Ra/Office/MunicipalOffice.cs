@@ -1,11 +1,15 @@
 using Microsoft.Extensions.Logging;
 using MobileJpki.Core;
+using MobileJpki.Core.Audit;
 using MobileJpki.Pki;
 
 namespace MobileJpki.Ra.Office;
 
-/// <summary>Which card the office acts on: the person's id, or the serial of one of the card's certificates.</summary>
-public sealed record CardRef(Guid? PersonId, string? CardSerial);
+/// <summary>
+/// Which card the office acts on: the person's id, or the serial of one of the card's certificates; and who acts
+/// (<paramref name="By"/>: the event's audit entry is written in the event's own transaction, "office.&lt;action&gt;").
+/// </summary>
+public sealed record CardRef(Guid? PersonId, string? CardSerial, AuditCaller? By = null);
 
 /// <summary>What a card event did: the card certificates changed, the ones issued, and the phone certificates revoked.</summary>
 public sealed record CardEventResult(
@@ -57,6 +61,8 @@ public sealed partial class MunicipalOffice(IOfficeStore store, ICertificateAuth
             [new IssueOrder(new IssueRequest(CertificateKind.CardSigning, signingKey, updated, person.Person.BirthDate, null), person.Person.Id, null, null)],
             ct);
         var result = await ApplyAsync(
+            card,
+            "address-change",
             person,
             [new CardStatusChange(signing.Serial, ActiveOnly, CertificateStatus.Revoked, RevocationReasons.AffiliationChanged)],
             issued,
@@ -90,6 +96,8 @@ public sealed partial class MunicipalOffice(IOfficeStore store, ICertificateAuth
             ],
             ct);
         var result = await ApplyAsync(
+            card,
+            "renew",
             person,
             [
                 new CardStatusChange(signing.Serial, Live, CertificateStatus.Revoked, RevocationReasons.CardRenewed),
@@ -119,6 +127,8 @@ public sealed partial class MunicipalOffice(IOfficeStore store, ICertificateAuth
         if (final)
         {
             result = await ApplyAsync(
+                card,
+                "lose-final",
                 person,
                 live.Select(c => new CardStatusChange(c.Serial, Live, CertificateStatus.Revoked, RevocationReasons.KeyCompromise)).ToArray(),
                 [],
@@ -134,6 +144,8 @@ public sealed partial class MunicipalOffice(IOfficeStore store, ICertificateAuth
             }
 
             result = await ApplyAsync(
+                card,
+                "lose",
                 person,
                 active.Select(c => new CardStatusChange(c.Serial, ActiveOnly, CertificateStatus.Suspended, RevocationReasons.Hold)).ToArray(),
                 [],
@@ -156,6 +168,8 @@ public sealed partial class MunicipalOffice(IOfficeStore store, ICertificateAuth
         }
 
         var result = await ApplyAsync(
+            card,
+            "found",
             person,
             held.Select(c => new CardStatusChange(c.Serial, HeldOnly, CertificateStatus.Active, null)).ToArray(),
             [],
@@ -186,10 +200,11 @@ public sealed partial class MunicipalOffice(IOfficeStore store, ICertificateAuth
         return cert.PersonId;
     }
 
-    private async Task<CardEventResult> ApplyAsync(OfficePerson person, IReadOnlyList<CardStatusChange> cards, IReadOnlyList<IssuedCertificate> issued, PhoneCascade? phones, CancellationToken ct)
+    private async Task<CardEventResult> ApplyAsync(CardRef card, string action, OfficePerson person, IReadOnlyList<CardStatusChange> cards, IReadOnlyList<IssuedCertificate> issued, PhoneCascade? phones, CancellationToken ct)
     {
+        var audit = card.By?.Event("office." + action, person.Person.Id.ToString(), null, "ok");
         var outcome = await store.ApplyCardEventAsync(
-            new CardEvent(person.Person.Id, time.GetUtcNow(), cards, issued.Select(c => c.Serial).ToArray(), phones),
+            new CardEvent(person.Person.Id, time.GetUtcNow(), cards, issued.Select(c => c.Serial).ToArray(), phones, audit),
             ct);
         if (!outcome.Applied)
         {

@@ -34,7 +34,7 @@ internal static class OfficeEndpoints
         MapEvent<PinResetRecordRequest>(app, "reset-pin", "暗証番号の初期化 at the counter: check the card and record the act", ResetPinAsync);
     }
 
-    private static void MapEvent<TBody>(IEndpointRouteBuilder app, string action, string summary, Func<TBody, MunicipalOffice, ICertificateAuthority, CancellationToken, Task<OfficeEventResponse>> handler)
+    private static void MapEvent<TBody>(IEndpointRouteBuilder app, string action, string summary, Func<TBody, MunicipalOffice, ICertificateAuthority, AuditCaller?, CancellationToken, Task<OfficeEventResponse>> handler)
         where TBody : class
     {
         app.MapPost($"/api/v1/office/{action}", async (TBody body, HttpContext http, MunicipalOffice office, ICertificateAuthority ca, IOptions<OfficeOptions> options, IOptions<SandboxOptions> sandbox, CancellationToken ct) =>
@@ -44,11 +44,13 @@ internal static class OfficeEndpoints
                 try
                 {
                     Authorize(http.Request, options.Value, sandbox.Value);
-                    var response = await handler(body, office, ca, ct);
-                    if (audit is not null)
+
+                    // The event's entry is written in the event's own transaction (the store appends it), except for the
+                    // counter PIN reset: the record is the whole act, so its entry stands alone.
+                    var response = await handler(body, office, ca, audit is null ? null : new AuditCaller("office", null, source), ct);
+                    if (audit is not null && response.Action == "reset-pin")
                     {
-                        // response.Action says more than the route: "lose-final" for a loss made final.
-                        await audit.AppendAsync(new AuditEvent("office", null, "office." + response.Action, response.PersonId, null, source, "ok"), ct);
+                        await audit.AppendAsync(new AuditEvent("office", null, "office.reset-pin", response.PersonId, null, source, "ok"), ct);
                     }
 
                     return Results.Json(response);
@@ -69,9 +71,9 @@ internal static class OfficeEndpoints
             .WithMetadata(new RequestSizeLimitMetadata(16 * 1024));
     }
 
-    private static async Task<OfficeEventResponse> ChangeAddressAsync(AddressChangeRequest body, MunicipalOffice office, ICertificateAuthority ca, CancellationToken ct)
+    private static async Task<OfficeEventResponse> ChangeAddressAsync(AddressChangeRequest body, MunicipalOffice office, ICertificateAuthority ca, AuditCaller? by, CancellationToken ct)
     {
-        var card = CardOf(body.PersonId, body.CardSerial);
+        var card = CardOf(body.PersonId, body.CardSerial, by);
         var name = body.Name is null ? null : Inputs.Text(body.Name, "name", 100);
         var nameAlt = body.NameAlt is null ? null : Inputs.Text(body.NameAlt, "nameAlt", 100);
         var address = body.Address is null ? null : Inputs.Text(body.Address, "address", 200);
@@ -81,18 +83,18 @@ internal static class OfficeEndpoints
         return Respond("address-change", result, ca, "署名用電子証明書を更新しました。スマホの署名用電子証明書は失効しました / The card signing certificate was replaced; the phone signing certificates were revoked.");
     }
 
-    private static async Task<OfficeEventResponse> RenewAsync(CardRenewalRequest body, MunicipalOffice office, ICertificateAuthority ca, CancellationToken ct)
+    private static async Task<OfficeEventResponse> RenewAsync(CardRenewalRequest body, MunicipalOffice office, ICertificateAuthority ca, AuditCaller? by, CancellationToken ct)
     {
-        var card = CardOf(body.PersonId, body.CardSerial);
+        var card = CardOf(body.PersonId, body.CardSerial, by);
         var signingKey = Inputs.Base64(body.SigningPublicKey, "signingPublicKey", 1024);
         var authKey = Inputs.Base64(body.AuthPublicKey, "authPublicKey", 1024);
         var result = await office.RenewAsync(card, signingKey, authKey, ct);
         return Respond("renew", result, ca, "カードの電子証明書を更新しました。スマホ用電子証明書は新たな申請が必要です / The card certificates were renewed; the phone needs a new application.");
     }
 
-    private static async Task<OfficeEventResponse> LoseAsync(CardLossRequest body, MunicipalOffice office, ICertificateAuthority ca, CancellationToken ct)
+    private static async Task<OfficeEventResponse> LoseAsync(CardLossRequest body, MunicipalOffice office, ICertificateAuthority ca, AuditCaller? by, CancellationToken ct)
     {
-        var result = await office.ReportLossAsync(CardOf(body.PersonId, body.CardSerial), body.Final, ct);
+        var result = await office.ReportLossAsync(CardOf(body.PersonId, body.CardSerial, by), body.Final, ct);
         return Respond(
             body.Final ? "lose-final" : "lose",
             result,
@@ -102,13 +104,13 @@ internal static class OfficeEndpoints
                 : "カードの電子証明書を一時停止しました / The card certificates are on hold.");
     }
 
-    private static async Task<OfficeEventResponse> FoundAsync(CardLossRequest body, MunicipalOffice office, ICertificateAuthority ca, CancellationToken ct)
+    private static async Task<OfficeEventResponse> FoundAsync(CardLossRequest body, MunicipalOffice office, ICertificateAuthority ca, AuditCaller? by, CancellationToken ct)
     {
-        var result = await office.ReportFoundAsync(CardOf(body.PersonId, body.CardSerial), ct);
+        var result = await office.ReportFoundAsync(CardOf(body.PersonId, body.CardSerial, by), ct);
         return Respond("found", result, ca, "カードの電子証明書の一時停止を解除しました / The hold on the card certificates was lifted.");
     }
 
-    private static async Task<OfficeEventResponse> ResetPinAsync(PinResetRecordRequest body, MunicipalOffice office, ICertificateAuthority ca, CancellationToken ct)
+    private static async Task<OfficeEventResponse> ResetPinAsync(PinResetRecordRequest body, MunicipalOffice office, ICertificateAuthority ca, AuditCaller? by, CancellationToken ct)
     {
         var kind = body.Kind switch
         {
@@ -117,10 +119,11 @@ internal static class OfficeEndpoints
             _ => throw MjpkiException.BadRequest("bad-field", "'kind' must be sign or auth."),
         };
         var personId = await office.CheckPinResetAsync(Inputs.Text(body.CardSerial, "cardSerial", 64), kind, ct);
+
         return new OfficeEventResponse(personId.ToString(), "reset-pin", [], [], null, null, null, null, "暗証番号の初期化を記録しました / The PIN reset was recorded.");
     }
 
-    private static CardRef CardOf(string? personId, string? cardSerial)
+    private static CardRef CardOf(string? personId, string? cardSerial, AuditCaller? by)
     {
         Guid? id = null;
         if (personId is not null)
@@ -128,7 +131,7 @@ internal static class OfficeEndpoints
             id = Guid.TryParse(personId, out var parsed) ? parsed : throw MjpkiException.BadRequest("bad-field", "'personId' is not a person id.");
         }
 
-        return new CardRef(id, cardSerial is null ? null : Inputs.Text(cardSerial, "cardSerial", 64));
+        return new CardRef(id, cardSerial is null ? null : Inputs.Text(cardSerial, "cardSerial", 64), by);
     }
 
     private static OfficeEventResponse Respond(string action, CardEventResult result, ICertificateAuthority ca, string message)
@@ -187,17 +190,12 @@ internal static class OfficeEndpoints
             var info = ParsePerson(body, time.GetUtcNow());
             var signingKey = Inputs.Base64(body.SigningPublicKey, "signingPublicKey", 1024);
             var authKey = Inputs.Base64(body.AuthPublicKey, "authPublicKey", 1024);
-            (personId, signing, auth) = await ra.IssueCardAsync(info, signingKey, authKey, ct);
+            (personId, signing, auth) = await ra.IssueCardAsync(info, signingKey, authKey, audit is null ? null : new AuditCaller("office", null, source), ct);
         }
         catch (MjpkiException ex) when (audit is not null)
         {
             await audit.AppendAsync(new AuditEvent("office", null, "office.issue-card", null, null, source, ex.Code), CancellationToken.None);
             throw;
-        }
-
-        if (audit is not null)
-        {
-            await audit.AppendAsync(new AuditEvent("office", null, "office.issue-card", personId.ToString(), null, source, "ok"), ct);
         }
 
         var response = new CardIssueResponse(

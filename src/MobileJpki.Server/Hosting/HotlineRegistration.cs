@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MobileJpki.Core.Audit;
 using MobileJpki.Ra;
@@ -18,8 +19,18 @@ public static class HotlineRegistration
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditLog>());
         services.AddSingleton<IAuditReader>(sp => sp.GetRequiredService<AuditLog>());
         services.AddSingleton<IHotlineStore, HotlineStore>();
+        services.TryAddSingleton<IOperatorPasswords, Pbkdf2OperatorPasswords>();
         services.AddSingleton<HotlineService>();
         services.AddHostedService<HotlineBootstrap>();
+
+        // Signed checkpoints of the audit log's head, on demand and on a schedule.
+        var audit = config.GetSection("Audit").Get<AuditOptions>() ?? new AuditOptions();
+        audit.Validate();
+        services.AddSingleton(audit);
+        services.AddSingleton<IAuditKeyStore, ServiceKeyStore>();
+        services.AddSingleton<AuditCheckpoints>();
+        services.AddSingleton<AuditCheckpointWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointWorker>());
         return services;
     }
 }

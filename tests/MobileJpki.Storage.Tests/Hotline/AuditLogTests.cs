@@ -94,11 +94,85 @@ public abstract class AuditLogTests(StorageProvider provider) : IDisposable
         Assert.Equal([4L, 5L], page.Select(e => e.Sequence));
     }
 
+    [Fact]
+    public async Task Checkpoint_TailRowsDeletedInTheDatabase_VerifyNamesTheMissingRange()
+    {
+        var log = await FilledAsync(57);
+        var checkpoint = await Checkpoints(log).MakeAsync(CancellationToken.None);
+        await using (var db = _database.Open())
+        {
+            // The tail is cut directly in the database: what is left is a perfectly linked chain.
+            await db.AuditEntries.Where(a => a.Sequence > 40).ExecuteDeleteAsync();
+        }
+
+        var entries = await log.ReadAsync(0, 1000, CancellationToken.None);
+        Assert.True(AuditChain.Verify(entries).Ok);
+        var result = AuditChain.Verify(entries, checkpoint.Sequence, checkpoint.HeadHash);
+
+        Assert.False(result.Ok);
+        Assert.Equal(57, checkpoint.Sequence);
+        Assert.Contains("entries 41–57 missing after sequence 40", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Checkpoint_LastRowRewrittenWithItsHashRecomputed_VerifyFailsAgainstIt()
+    {
+        var log = await FilledAsync(6);
+        var checkpoint = await Checkpoints(log).MakeAsync(CancellationToken.None);
+        await using (var db = _database.Open())
+        {
+            var last = await db.AuditEntries.SingleAsync(a => a.Sequence == 6);
+            last.Outcome = "forbidden";
+            last.Hash = AuditChain.ComputeHash(last.PreviousHash, last.Sequence, last.At, new AuditEvent(last.Actor, last.Role, last.Action, last.Target, last.Reason, last.Source, last.Outcome));
+            await db.SaveChangesAsync();
+        }
+
+        var entries = await log.ReadAsync(0, 1000, CancellationToken.None);
+        Assert.True(AuditChain.Verify(entries).Ok);
+        var result = AuditChain.Verify(entries, checkpoint.Sequence, checkpoint.HeadHash);
+
+        Assert.False(result.Ok);
+        Assert.Contains("entry 6 was rewritten", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Checkpoint_TwoNodes_SignWithTheOneStoredAuditKey()
+    {
+        var log = await FilledAsync(2);
+        var first = Checkpoints(log);
+        var second = new MobileJpki.Ra.AuditCheckpoints(
+            new AuditLog(_database.Factory, _time),
+            new ServiceKeyStore(_database.Factory, _time),
+            _time);
+
+        var a = await first.MakeAsync(CancellationToken.None);
+        var b = await second.MakeAsync(CancellationToken.None);
+        var key = await second.PublicKeyAsync(CancellationToken.None);
+
+        Assert.Equal(a.KeyId, b.KeyId);
+        Assert.Equal(a.KeyId, key.KeyId);
+        using var pub = System.Security.Cryptography.ECDsa.Create();
+        pub.ImportFromPem(key.PublicKeyPem);
+        Assert.Null(a.Check(pub.ExportSubjectPublicKeyInfo()));
+        await using var db = _database.Open();
+        Assert.Equal(1, await db.ServiceKeys.CountAsync(k => k.Name == MobileJpki.Ra.AuditCheckpoints.KeyName));
+    }
+
+    [Fact]
+    public async Task Checkpoint_EmptyLog_SignsTheGenesisHead()
+    {
+        var checkpoint = await Checkpoints(new AuditLog(_database.Factory, _time)).MakeAsync(CancellationToken.None);
+
+        Assert.Equal((0L, AuditChain.GenesisHash), (checkpoint.Sequence, checkpoint.HeadHash));
+    }
+
     public void Dispose()
     {
         _database.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    private MobileJpki.Ra.AuditCheckpoints Checkpoints(AuditLog log) => new(log, new ServiceKeyStore(_database.Factory, _time), _time);
 
     private static AuditEvent Event(string target) => new("operator:alice", "operator", "hotline.suspend", target, "lost phone", "127.0.0.1", "ok");
 

@@ -14,25 +14,104 @@ public abstract class HotlineStoreTests(StorageProvider provider) : IDisposable
     {
         var store = new HotlineStore(_database.Factory);
 
-        Assert.True(await store.TryAddOperatorAsync(Account("alice"), CancellationToken.None));
-        Assert.False(await store.TryAddOperatorAsync(Account("alice"), CancellationToken.None));
+        Assert.True(await store.TryAddOperatorAsync(Account("alice"), Added("alice"), CancellationToken.None));
+        Assert.False(await store.TryAddOperatorAsync(Account("alice"), Added("alice"), CancellationToken.None));
 
+        // The refused add wrote no entry: the act and its entry go together.
         await using var db = _database.Open();
         Assert.Equal(1, await db.Operators.CountAsync(o => o.Name == "alice"));
+        Assert.Equal(1, await db.AuditEntries.CountAsync(e => e.Action == "operator.add"));
     }
 
     [Fact]
-    public async Task RecordFailedSignInAsync_Concurrent_CountsEveryFailure()
+    public async Task CountSignInAttemptAsync_FiftyAtOnce_EachGetsItsOwnCountAndOneLock()
     {
         var store = new HotlineStore(_database.Factory);
         var account = Account("bob");
-        await store.TryAddOperatorAsync(account, CancellationToken.None);
+        await store.TryAddOperatorAsync(account, Added("bob"), CancellationToken.None);
+        var locks = 0;
 
-        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => store.RecordFailedSignInAsync(account.Id, CancellationToken.None)));
+        var counted = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => store.CountSignInAttemptAsync(
+            account.Id,
+            "10.0.0.66",
+            Now,
+            a =>
+            {
+                if (a.Attempts >= 5 && a.LockedUntil is null)
+                {
+                    Interlocked.Increment(ref locks);
+                }
 
-        Assert.Equal(6, (await store.FindOperatorAsync("bob", CancellationToken.None))!.FailedSignIns);
-        await store.ResetFailedSignInsAsync(account.Id, CancellationToken.None);
-        Assert.Equal(0, (await store.FindOperatorAsync("bob", CancellationToken.None))!.FailedSignIns);
+                return new SignInDecision(a.Attempts >= 5 && a.LockedUntil is null ? Now.AddMinutes(1) : null, null);
+            },
+            CancellationToken.None))));
+
+        // Atomic counting: 1..50 each exactly once, so exactly 5 attempts ever see a count within the limit.
+        Assert.Equal(Enumerable.Range(1, 50), counted.Select(c => c.Attempts).Order());
+        Assert.Equal(50, counted.Select(c => c.Version).Distinct().Count());
+        Assert.Equal(1, locks);
+        await using var db = _database.Open();
+        var row = await db.SignInThrottles.SingleAsync();
+        Assert.Equal((50, 1, Now.AddMinutes(1)), (row.Attempts, row.Lockouts, row.LockedUntil));
+    }
+
+    [Fact]
+    public async Task CountSignInAttemptAsync_LockRanOut_CountStartsAgainAndLockoutsAreKept()
+    {
+        var store = new HotlineStore(_database.Factory);
+        var account = Account("bea");
+        await store.TryAddOperatorAsync(account, Added("bea"), CancellationToken.None);
+        await store.CountSignInAttemptAsync(account.Id, "s", Now, _ => new SignInDecision(Now.AddMinutes(1), null), CancellationToken.None);
+
+        var locked = await store.CountSignInAttemptAsync(account.Id, "s", Now.AddSeconds(59), _ => new SignInDecision(null, null), CancellationToken.None);
+        var after = await store.CountSignInAttemptAsync(account.Id, "s", Now.AddMinutes(1), _ => new SignInDecision(null, null), CancellationToken.None);
+        var otherSource = await store.CountSignInAttemptAsync(account.Id, "t", Now, _ => new SignInDecision(null, null), CancellationToken.None);
+
+        Assert.Equal((2, Now.AddMinutes(1)), (locked.Attempts, locked.LockedUntil));
+        Assert.Equal((1, 1, (DateTimeOffset?)null), (after.Attempts, after.Lockouts, after.LockedUntil));
+        Assert.Equal((1, 0), (otherSource.Attempts, otherSource.Lockouts));
+    }
+
+    [Fact]
+    public async Task CompleteSignInAsync_AnotherAttemptCountedMeanwhile_WritesNothing()
+    {
+        var store = new HotlineStore(_database.Factory);
+        var account = Account("cid");
+        await store.TryAddOperatorAsync(account, Added("cid"), CancellationToken.None);
+        var mine = await store.CountSignInAttemptAsync(account.Id, "s", Now, _ => new SignInDecision(null, null), CancellationToken.None);
+        await store.CountSignInAttemptAsync(account.Id, "s", Now, _ => new SignInDecision(null, null), CancellationToken.None);
+        var session = new OperatorSessionRecord(new string('d', 64), account.Id, Now, Now.AddHours(8), "s");
+        var ok = new MobileJpki.Core.Audit.AuditEvent("operator:cid", "operator", "operator.sign-in", "cid", null, "s", "ok");
+
+        Assert.False(await store.CompleteSignInAsync(account.Id, "s", mine, session, ok, CancellationToken.None));
+
+        await using var db = _database.Open();
+        Assert.Equal(0, await db.OperatorSessions.CountAsync());
+        Assert.Equal(0, await db.AuditEntries.CountAsync(e => e.Action == "operator.sign-in"));
+        Assert.Equal(2, (await db.SignInThrottles.SingleAsync()).Attempts);
+        var latest = await store.CountSignInAttemptAsync(account.Id, "s", Now, _ => new SignInDecision(null, null), CancellationToken.None);
+        Assert.True(await store.CompleteSignInAsync(account.Id, "s", latest, session, ok, CancellationToken.None));
+        Assert.Equal(0, await db.SignInThrottles.CountAsync());
+        Assert.Equal(1, await db.OperatorSessions.CountAsync());
+        Assert.Equal(1, await db.AuditEntries.CountAsync(e => e.Action == "operator.sign-in"));
+    }
+
+    [Fact]
+    public async Task UnlockOperatorAsync_ForgetsEverySourceAndAudits()
+    {
+        var store = new HotlineStore(_database.Factory);
+        var account = Account("dan");
+        await store.TryAddOperatorAsync(account, Added("dan"), CancellationToken.None);
+        foreach (var source in new[] { "a", "b" })
+        {
+            await store.CountSignInAttemptAsync(account.Id, source, Now, _ => new SignInDecision(Now.AddHours(1), null), CancellationToken.None);
+        }
+
+        await store.UnlockOperatorAsync(account.Id, new("operator:alice", "supervisor", "operator.unlock", "dan", null, null, "ok"), CancellationToken.None);
+
+        await using var db = _database.Open();
+        Assert.Equal(0, await db.SignInThrottles.CountAsync());
+        Assert.Equal(["operator.add", "operator.unlock"], await db.AuditEntries.OrderBy(e => e.Sequence).Select(e => e.Action).ToListAsync());
     }
 
     [Fact]
@@ -40,7 +119,7 @@ public abstract class HotlineStoreTests(StorageProvider provider) : IDisposable
     {
         var store = new HotlineStore(_database.Factory);
         var account = Account("carol");
-        await store.TryAddOperatorAsync(account, CancellationToken.None);
+        await store.TryAddOperatorAsync(account, Added("carol"), CancellationToken.None);
         await store.AddSessionAsync(new OperatorSessionRecord(new string('a', 64), account.Id, Now, Now.AddHours(8), "127.0.0.1"), CancellationToken.None);
 
         Assert.Equal("carol", (await store.FindSessionOperatorAsync(new string('a', 64), Now.AddHours(7), CancellationToken.None))?.Name);
@@ -53,6 +132,8 @@ public abstract class HotlineStoreTests(StorageProvider provider) : IDisposable
         _database.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    private static MobileJpki.Core.Audit.AuditEvent Added(string name) => new("system", null, "operator.add", name, null, null, "ok");
 
     private static OperatorAccount Account(string name)
     {

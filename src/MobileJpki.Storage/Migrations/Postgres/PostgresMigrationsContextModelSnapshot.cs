@@ -508,6 +508,35 @@ namespace MobileJpki.Storage.Migrations.Postgres
                     b.ToTable("OperatorSessions");
                 });
 
+            modelBuilder.Entity("MobileJpki.Storage.OperatorSignInThrottleEntity", b =>
+                {
+                    b.Property<Guid>("OperatorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Lockouts")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OperatorId", "Source");
+
+                    b.ToTable("OperatorSignInThrottles", (string)null);
+                });
+
             modelBuilder.Entity("MobileJpki.Storage.OutboxMessageEntity", b =>
                 {
                     b.Property<long>("Id")

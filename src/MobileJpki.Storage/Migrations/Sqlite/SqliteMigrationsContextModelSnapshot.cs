@@ -501,6 +501,35 @@ namespace MobileJpki.Storage.Migrations.Sqlite
                     b.ToTable("OperatorSessions");
                 });
 
+            modelBuilder.Entity("MobileJpki.Storage.OperatorSignInThrottleEntity", b =>
+                {
+                    b.Property<Guid>("OperatorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Lockouts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OperatorId", "Source");
+
+                    b.ToTable("OperatorSignInThrottles", (string)null);
+                });
+
             modelBuilder.Entity("MobileJpki.Storage.OutboxMessageEntity", b =>
                 {
                     b.Property<long>("Id")

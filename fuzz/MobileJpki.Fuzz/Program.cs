@@ -5,6 +5,7 @@ using SharpFuzz;
 // mjpki-fuzz: the afl++ harnesses (docs/fuzzing.md).
 //   MobileJpki.Fuzz <target>                     under afl-fuzz: inputs on standard input, SharpFuzz's fork server
 //   MobileJpki.Fuzz replay <target> <path>...    each file (or every file of each folder) once; exit 1 on a finding
+//   MobileJpki.Fuzz prepare <target>             makes the target's templates in MJPKI_FUZZ_TEMPLATES before a run
 //   MobileJpki.Fuzz seeds <folder>               writes the seed corpora, one subfolder per target
 //   MobileJpki.Fuzz list                         the targets' names
 if (args.Length == 0)
@@ -22,12 +23,21 @@ switch (args[0])
 
         return 0;
 
+    case "prepare" when args.Length == 2 && Harnesses.All.ContainsKey(args[1]):
+        // Makes the templates (MJPKI_FUZZ_TEMPLATES) before afl-fuzz starts; through SharpFuzz as for replay.
+        Fuzzer.Run(_ => Warm(args[1]));
+        return 0;
+
     case "seeds" when args.Length == 2:
         Seeds.WriteAll(args[1]);
         return 0;
 
     case "replay" when args.Length >= 3 && Harnesses.All.TryGetValue(args[1], out var replayed):
-        return Replay(args[1], replayed, args[2..]);
+        // Through SharpFuzz without afl-fuzz: it points the instrumented assemblies' trace map at a buffer of its own
+        // (they write to it on every branch), then runs the action once.
+        var replayResult = 0;
+        Fuzzer.Run(_ => replayResult = Replay(args[1], replayed, args[2..]));
+        return replayResult;
 
     default:
         if (args.Length != 1 || !Harnesses.All.TryGetValue(args[0], out var target))
@@ -35,15 +45,18 @@ switch (args[0])
             return Usage();
         }
 
-        // SharpFuzz's out-of-process fork server starts this program again as its child, which runs the inputs; the
-        // templates (key generation) are made in the child before its first input, not in the fork server.
-        if (Environment.GetEnvironmentVariable("__AFL_SHM_ID") is null || Environment.GetEnvironmentVariable("__SHARPFUZZ_CTL") is not null)
-        {
-            Warm(args[0]);
-        }
-
+        // SharpFuzz's out-of-process fork server starts this program again as its child, which runs the inputs (and
+        // survives what an in-process loop would not, e.g. a stack overflow). The templates (key generation) are made
+        // inside the first run, once the trace map is set up: instrumented code must not run before.
+        var warm = false;
         Fuzzer.OutOfProcess.Run(stream =>
         {
+            if (!warm)
+            {
+                Warm(args[0]);
+                warm = true;
+            }
+
             using var memory = new MemoryStream();
             stream.CopyTo(memory);
             target(memory.ToArray());
@@ -100,7 +113,7 @@ static int Replay(string name, FuzzTarget target, string[] paths)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: MobileJpki.Fuzz <target> | replay <target> <path>... | seeds <folder> | list");
+    Console.Error.WriteLine("usage: MobileJpki.Fuzz <target> | replay <target> <path>... | prepare <target> | seeds <folder> | list");
     Console.Error.WriteLine("targets: " + string.Join(", ", Harnesses.All.Keys));
     return 2;
 }

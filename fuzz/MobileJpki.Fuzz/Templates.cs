@@ -6,8 +6,10 @@ using MobileJpki.Device;
 namespace MobileJpki.Fuzz;
 
 /// <summary>
-/// A card and two phones made once per process (key generation is slow) and saved to files, so that every input
-/// starts from the same state: a fresh copy is loaded for each.
+/// A card and two phones made once (key generation is slow) and saved to files, so that every input starts from the
+/// same state: a fresh copy is loaded for each. With MJPKI_FUZZ_TEMPLATES set, the files are kept in that folder and
+/// reused by later processes: afl-fuzz restarts the harness after each crash, and a restart must not cost key
+/// generation inside afl's time limit.
 /// </summary>
 internal static class Templates
 {
@@ -19,11 +21,15 @@ internal static class Templates
     public static readonly DateTimeOffset Now = new(2026, 4, 1, 1, 0, 0, TimeSpan.Zero);
 
     private static readonly Lazy<string> Directory = new(() =>
-        System.IO.Directory.CreateTempSubdirectory("mjpki-fuzz-").FullName);
+        Environment.GetEnvironmentVariable("MJPKI_FUZZ_TEMPLATES") is { Length: > 0 } kept
+            ? System.IO.Directory.CreateDirectory(kept).FullName
+            : System.IO.Directory.CreateTempSubdirectory("mjpki-fuzz-").FullName);
 
-    private static readonly Lazy<string> CardFile = new(CreateCard);
-    private static readonly Lazy<string> FreshPhoneFile = new(() => CreatePhone(provision: false));
-    private static readonly Lazy<string> ProvisionedPhoneFile = new(() => CreatePhone(provision: true));
+    private static readonly Lazy<RSA> CaKey = new(() => RSA.Create(2048));
+
+    private static readonly Lazy<string> CardFile = new(() => Kept("card.json", CreateCard));
+    private static readonly Lazy<string> FreshPhoneFile = new(() => Kept("phone-fresh.json", path => CreatePhone(path, provision: false)));
+    private static readonly Lazy<string> ProvisionedPhoneFile = new(() => Kept("phone-provisioned.json", path => CreatePhone(path, provision: true)));
 
     public static TimeProvider Clock { get; } = new FixedClock(Now);
 
@@ -35,8 +41,7 @@ internal static class Templates
 
     public static X509Certificate2 IssueFor(byte[] subjectPublicKeyInfo, string subject)
     {
-        using var caKey = RSA.Create(2048);
-        var caRequest = new CertificateRequest($"CN=Fuzz CA for {subject}, O=JPKI, C=JP", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var caRequest = new CertificateRequest($"CN=Fuzz CA for {subject}, O=JPKI, C=JP", CaKey.Value, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         using var ca = caRequest.CreateSelfSigned(Now.AddYears(-1), Now.AddYears(10));
         var key = PublicKey.CreateFromSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
@@ -46,13 +51,26 @@ internal static class Templates
 
     public static X509Certificate2 SelfSignedCa(string subject)
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest(subject, CaKey.Value, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         return request.CreateSelfSigned(Now.AddYears(-1), Now.AddYears(10));
     }
 
-    private static string CreateCard()
+    /// <summary>The template's path; made (written aside, then moved into place) when no earlier process left it.</summary>
+    private static string Kept(string name, Action<string> create)
+    {
+        var path = Path.Combine(Directory.Value, name);
+        if (!File.Exists(path))
+        {
+            var aside = path + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            create(aside);
+            File.Move(aside, path, overwrite: true);
+        }
+
+        return path;
+    }
+
+    private static void CreateCard(string path)
     {
         var card = VirtualCard.CreateBlank(SigningPassword, AuthPin);
         using var signingCa = SelfSignedCa("CN=JPKI for digital signature, O=JPKI, C=JP");
@@ -60,12 +78,10 @@ internal static class Templates
         using var signing = IssueFor(card.SigningPublicKeyInfo, "CN=Fuzz Signer, C=JP");
         using var auth = IssueFor(card.AuthPublicKeyInfo, "CN=Fuzz Auth, C=JP");
         card.InstallCertificates(signing.RawData, signingCa.RawData, auth.RawData, authCa.RawData);
-        var path = Path.Combine(Directory.Value, "card.json");
         card.Save(path);
-        return path;
     }
 
-    private static string CreatePhone(bool provision)
+    private static void CreatePhone(string path, bool provision)
     {
         var phone = VirtualPhone.Create(PhoneModel, Clock);
         if (provision)
@@ -81,9 +97,7 @@ internal static class Templates
             }
         }
 
-        var path = Path.Combine(Directory.Value, provision ? "phone-provisioned.json" : "phone-fresh.json");
         phone.Save(path);
-        return path;
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -308,7 +308,13 @@ public sealed class JpkiApplet : IApduChannel
             return ResponseApdu.Status(StatusWords.WrongData);
         }
 
+        // ISO 7816-4 §5.1: no more than Ne bytes, and none without Le; a signature cut short would be useless anyway.
         var rsa = LoadedKeys.GetValue(pkcs8, LoadKey);
+        if (apdu.Ne is not int ne || ne < rsa.KeySize / 8)
+        {
+            return ResponseApdu.Status(StatusWords.WrongLength);
+        }
+
         return new ResponseApdu(rsa.SignHash(hash, algorithm, RSASignaturePadding.Pkcs1), StatusWords.Success);
     }
 

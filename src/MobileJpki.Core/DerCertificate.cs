@@ -278,9 +278,16 @@ public sealed class DerCertificate
         }
     }
 
-    /// <summary>The value of the first single-valued serialNumber (2.5.4.5) RDN of the subject, or null.</summary>
-    public string? SubjectSerialNumberAttribute()
+    /// <summary>The value of the first single-valued serialNumber (2.5.4.5) RDN of the subject, or null (absent or unreadable).</summary>
+    public string? SubjectSerialNumberAttribute() => TryReadSubjectSerialNumberAttribute(out var value) ? value : null;
+
+    /// <summary>
+    /// The value of the first single-valued serialNumber (2.5.4.5) RDN of the subject: true with null when there is none,
+    /// false when the subject cannot be read or that value is not a character string .NET can decode.
+    /// </summary>
+    public bool TryReadSubjectSerialNumberAttribute(out string? value)
     {
+        value = null;
         try
         {
             var name = new AsnReader(Subject, AsnEncodingRules.DER).ReadSequence();
@@ -299,17 +306,21 @@ public sealed class DerCertificate
                 }
 
                 var tag = atv.PeekTag();
-                return tag.TagClass == TagClass.Universal && IsStringTag((UniversalTagNumber)tag.TagValue)
-                    ? atv.ReadCharacterString((UniversalTagNumber)tag.TagValue)
-                    : null;
+                if (tag.TagClass != TagClass.Universal || !IsStringTag((UniversalTagNumber)tag.TagValue))
+                {
+                    return false;
+                }
+
+                value = atv.ReadCharacterString((UniversalTagNumber)tag.TagValue);
+                return true;
             }
         }
         catch (AsnContentException)
         {
-            return null;
+            return false;
         }
 
-        return null;
+        return true;
     }
 
     /// <summary>Imports the subject public key (RSA or EC); null when it is neither or cannot be imported.</summary>
@@ -422,7 +433,9 @@ public sealed class DerCertificate
     private static DateTimeOffset ReadTime(AsnReader reader) =>
         reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
 
+    // The string types AsnReader.ReadCharacterString decodes. UniversalString is not one of them: asked for it, the reader
+    // throws ArgumentOutOfRangeException (a 500 before), so such a value is unreadable, not an exception.
     private static bool IsStringTag(UniversalTagNumber tag) => tag is UniversalTagNumber.PrintableString or UniversalTagNumber.UTF8String
-        or UniversalTagNumber.IA5String or UniversalTagNumber.BMPString or UniversalTagNumber.T61String or UniversalTagNumber.UniversalString
+        or UniversalTagNumber.IA5String or UniversalTagNumber.BMPString or UniversalTagNumber.T61String
         or UniversalTagNumber.NumericString or UniversalTagNumber.VisibleString;
 }

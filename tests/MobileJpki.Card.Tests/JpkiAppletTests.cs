@@ -230,6 +230,29 @@ public class JpkiAppletTests
         Assert.Equal(StatusWords.SecurityStatusNotSatisfied, Send(Pso(digestInfo)));
     }
 
+    /// <summary>
+    /// Found by the card fuzz harness (fuzz/crashes/card/sign-le-shorter-than-signature): Le 2B got all 256 bytes of the
+    /// signature. ISO 7816-4 allows at most Ne bytes and none without Le; a truncated signature is useless, so 6700.
+    /// </summary>
+    [Theory]
+    [InlineData("2B")]
+    [InlineData("FF")]
+    [InlineData("")]
+    public void ComputeDigitalSignature_LeShorterThanTheSignatureOrAbsent_WrongLengthAndNoData(string le)
+    {
+        var digestInfo = DigestInfos.Build(HashAlgorithmName.SHA256, SHA256.HashData("hello"u8));
+        Send(SelectAp);
+        Send(SelectEf(JpkiFiles.AuthPin));
+        Send(Verify(AuthPin));
+        Send(SelectEf(JpkiFiles.AuthKey));
+
+        var response = Applet.Transmit(Hex($"80 2A 00 80 {digestInfo.Length:X2} {Convert.ToHexString(digestInfo)} {le}"));
+
+        Assert.Equal(Hex("6700"), response);
+        Assert.Equal(StatusWords.Success, Send($"80 2A 00 80 00 {digestInfo.Length:X4} {Convert.ToHexString(digestInfo)} 0100"));
+        Assert.Equal(StatusWords.Success, Send(Pso(digestInfo)));
+    }
+
     [Theory]
     [InlineData("00 CA 00 00 00", StatusWords.InsNotSupported)]
     [InlineData("84 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01", StatusWords.ClaNotSupported)]

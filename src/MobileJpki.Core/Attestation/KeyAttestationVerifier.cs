@@ -134,7 +134,14 @@ public static class KeyAttestationVerifier
                 return false;
             }
 
-            known = trust.AddDevice(deviceKey, new KeyAttestationTrust.DeviceCertificate(device, device.ImportPublicKey(), device.SubjectSerialNumberAttribute()));
+            // Fail closed: a serialNumber that cannot be read must not turn off the check that the attestation names this SE.
+            if (!device!.TryReadSubjectSerialNumberAttribute(out var serialAttribute))
+            {
+                error = "the device certificate's serialNumber attribute cannot be read";
+                return false;
+            }
+
+            known = trust.AddDevice(deviceKey, new KeyAttestationTrust.DeviceCertificate(device, device.ImportPublicKey(), serialAttribute));
         }
         else if (!trust.RootIsCertificateAuthority)
         {

@@ -10,6 +10,8 @@ namespace MobileJpki.Cli.Tests;
 /// </summary>
 public sealed class SecretsCliTests(ServerProcess server) : IClassFixture<ServerProcess>
 {
+    private static readonly IReadOnlyDictionary<string, string>? NoEnvironment = null;
+
     // The contract of src/MobileJpki.Cli/Common.cs (ExitCodes), written out: a script depends on the numbers.
     private const int Failed = 1;
     private const int Usage = 2;
@@ -45,12 +47,12 @@ public sealed class SecretsCliTests(ServerProcess server) : IClassFixture<Server
         var dir = NewDirectory();
         var supervisor = await File.ReadAllLinesAsync(Path.Combine(server.Root, "hotline-supervisor.txt"));
 
-        var fromStdin = await Mjpki.RunAsync(dir, supervisor[1] + "\n", null, "operator", "login", "--server", server.Url, "--name", supervisor[0], "--password", "-");
+        var fromStdin = await Mjpki.RunAsync(dir, supervisor[1] + "\n", NoEnvironment, "operator", "login", "--server", server.Url, "--name", supervisor[0], "--password", "-");
         var fromEnvironment = await Mjpki.RunAsync(dir, null, new Dictionary<string, string> { ["MJPKI_PASSWORD"] = supervisor[1] },
             "operator", "login", "--server", server.Url, "--name", supervisor[0]);
         var wrongFromEnvironment = await Mjpki.RunAsync(dir, null, new Dictionary<string, string> { ["MJPKI_PASSWORD"] = "wrong password!" },
             "operator", "login", "--server", server.Url, "--name", supervisor[0]);
-        var emptyStdin = await Mjpki.RunAsync(dir, string.Empty, null, "operator", "login", "--server", server.Url, "--name", supervisor[0], "--password", "-");
+        var emptyStdin = await Mjpki.RunAsync(dir, string.Empty, NoEnvironment, "operator", "login", "--server", server.Url, "--name", supervisor[0], "--password", "-");
 
         Mjpki.AssertSuccess(fromStdin);
         Assert.Matches("^[A-Za-z0-9_-]{20,}", fromStdin.Stdout.Trim());
@@ -65,7 +67,7 @@ public sealed class SecretsCliTests(ServerProcess server) : IClassFixture<Server
     {
         var dir = NewDirectory();
 
-        var issue = await Mjpki.RunAsync(dir, "CARD2023\n4321\n", null, "card", "issue", "--server", server.Url, "--out", "card.json",
+        var issue = await Mjpki.RunAsync(dir, "CARD2023\n4321\n", NoEnvironment, "card", "issue", "--server", server.Url, "--out", "card.json",
             "--name", "標準 入力", "--birth", "1980-01-01", "--gender", "female", "--address", "東京都千代田区霞が関1-1-1",
             "--sign-password", "-", "--auth-pin", "-");
 

@@ -215,17 +215,30 @@ public static class KeyAttestationVerifier
         ReadOnlySpan<byte> expectedSubjectPublicKeyInfo,
         DateTimeOffset at,
         out KeyAttestationData? attestation,
+        out string error) =>
+        TryVerify(chain, trusted, expectedChallenge, expectedSubjectPublicKeyInfo, at, out attestation, out _, out error);
+
+    /// <summary>As the several-roots overload, also returning the SE serial number the maker certified.</summary>
+    public static bool TryVerify(
+        IReadOnlyList<byte[]> chain,
+        IReadOnlyList<KeyAttestationTrust> trusted,
+        ReadOnlySpan<byte> expectedChallenge,
+        ReadOnlySpan<byte> expectedSubjectPublicKeyInfo,
+        DateTimeOffset at,
+        out KeyAttestationData? attestation,
+        out string? deviceSerialNumber,
         out string error)
     {
         ArgumentNullException.ThrowIfNull(trusted);
         attestation = null;
+        deviceSerialNumber = null;
         error = "no SE maker root is trusted";
         var rank = -1;
 
         // Every root is tried: two roots of one maker (a key rollover) may share a name.
         foreach (var trust in trusted)
         {
-            if (TryVerify(chain, trust, expectedChallenge, expectedSubjectPublicKeyInfo, at, out attestation, out var attempt))
+            if (TryVerify(chain, trust, expectedChallenge, expectedSubjectPublicKeyInfo, at, out attestation, out deviceSerialNumber, out var attempt))
             {
                 error = string.Empty;
                 return true;

@@ -37,7 +37,7 @@ public abstract class AuditAtomicityTests(StorageProvider provider) : IDisposabl
         var store = new LifecycleStore(SabotagedFactory());
         _sabotage.Arm(failure);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => store.SuspendPhoneCertificatesAsync(person, null, Now, p => Notice(p), Event("hotline.suspend", person.ToString()), CancellationToken.None));
+        await Assert.ThrowsAnyAsync<Exception>(() => store.ChangePersonAsync(person, phones => PhoneLifecycleRules.Suspend(phones, null, Now), null, ApplicationPurpose.New, Event("hotline.suspend", person.ToString()), CancellationToken.None));
 
         await using var db = _database.Open();
         Assert.All(await db.Certificates.Where(c => serials.Contains(c.Serial)).ToListAsync(), c => Assert.Equal((int)CertificateStatus.Active, c.Status));
@@ -53,7 +53,7 @@ public abstract class AuditAtomicityTests(StorageProvider provider) : IDisposabl
         var serials = await SeedPhoneCertificatesAsync(person);
         var store = new LifecycleStore(_database.Factory);
 
-        var changed = await store.SuspendPhoneCertificatesAsync(person, null, Now, p => Notice(p), Event("hotline.suspend", person.ToString()), CancellationToken.None);
+        var changed = await store.ChangePersonAsync(person, phones => PhoneLifecycleRules.Suspend(phones, null, Now), null, ApplicationPurpose.New, Event("hotline.suspend", person.ToString()), CancellationToken.None);
 
         Assert.Equal(2, changed.Count);
         await using var db = _database.Open();
@@ -67,7 +67,7 @@ public abstract class AuditAtomicityTests(StorageProvider provider) : IDisposabl
     {
         var store = new LifecycleStore(_database.Factory);
 
-        Assert.Empty(await store.SuspendPhoneCertificatesAsync(Guid.NewGuid(), null, Now, p => Notice(p), Event("hotline.suspend", "x"), CancellationToken.None));
+        Assert.Empty(await store.ChangePersonAsync(Guid.NewGuid(), phones => PhoneLifecycleRules.Suspend(phones, null, Now), null, ApplicationPurpose.New, Event("hotline.suspend", "x"), CancellationToken.None));
 
         await using var db = _database.Open();
         Assert.Equal(0, await db.AuditEntries.CountAsync());
@@ -143,7 +143,6 @@ public abstract class AuditAtomicityTests(StorageProvider provider) : IDisposabl
 
     private static OperatorSessionRecord Session(OperatorAccount account) => new(new string('c', 64), account.Id, Now, Now.AddHours(8), "10.0.0.1");
 
-    private static NotificationRecord Notice(string phoneId) => new(0, phoneId, "suspended", null, Now, "一時利用停止", "停止しました");
 
     private IDbContextFactory<MjpkiDbContext> SabotagedFactory()
     {

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
+using MobileJpki.Core;
 using MobileJpki.Core.Audit;
 using MobileJpki.Ra;
 using MobileJpki.Storage;
-using MobileJpki.Core;
 
 namespace MobileJpki.Server.Hosting;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using MobileJpki.App;
-using MobileJpki.Core.Protocol;
 using MobileJpki.Core;
+using MobileJpki.Core.Protocol;
 
 namespace MobileJpki.Cli;
 

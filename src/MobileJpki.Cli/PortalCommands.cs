@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Text;
 using MobileJpki.App;
 using MobileJpki.Card;
-using MobileJpki.Core.Protocol;
 using MobileJpki.Core;
+using MobileJpki.Core.Protocol;
 
 namespace MobileJpki.Cli;
 

@@ -3,8 +3,8 @@ using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
-using Npgsql;
 using MobileJpki.Core;
+using Npgsql;
 
 namespace MobileJpki.Storage;
 

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.WebEncoders;
+using MobileJpki.Core;
 using MobileJpki.Pki;
 
 namespace MobileJpki.Web;
@@ -51,9 +52,10 @@ public static class WebUi
         });
 
         // Antiforgery and the console's cookies must survive restarts and be shared by the nodes of one data directory.
+        // The key files are written unencrypted, so their folder is made 0700 before the key ring writes into it.
         services.AddDataProtection()
             .SetApplicationName("MobileJpki")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(pki.DataDirectory), "web-keys")));
+            .PersistKeysToFileSystem(PrivateFiles.CreateDirectory(Path.Combine(Path.GetFullPath(pki.DataDirectory), "web-keys")));
         services.AddScoped<UiText>();
         services.AddSingleton<UiRelay>();
         services.AddTransient<UiRelay.Handler>();

@@ -1,8 +1,8 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using MobileJpki.Core.Protocol;
 using MobileJpki.Core;
+using MobileJpki.Core.Protocol;
 
 namespace MobileJpki.Ra.Portal;
 

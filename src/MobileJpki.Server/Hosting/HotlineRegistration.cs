@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using MobileJpki.Core;
 using MobileJpki.Core.Audit;
 using MobileJpki.Ra;
 using MobileJpki.Storage;
-using MobileJpki.Core;
 
 namespace MobileJpki.Server.Hosting;
 

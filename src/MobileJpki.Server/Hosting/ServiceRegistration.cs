@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using MobileJpki.Core;
+using MobileJpki.Core.Attestation;
 using MobileJpki.Core.Protocol;
 using MobileJpki.Device;
 using MobileJpki.Pki;
 using MobileJpki.Ra;
 using MobileJpki.Storage;
-using MobileJpki.Core;
 
 namespace MobileJpki.Server.Hosting;
 

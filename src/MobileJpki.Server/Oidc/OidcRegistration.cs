@@ -84,6 +84,7 @@ public static class OidcRegistration
                     .SetOrder(OpenIddictServerHandlers.Discovery.AttachClientAuthenticationMethods.Descriptor.Order + 1_000)
                     .SetType(OpenIddictServerHandlerType.Custom));
                 o.AddEventHandler(CertificateStillValid.Descriptor);
+                o.AddEventHandler(ClientAssertionOnce.Descriptor);
                 o.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableUserInfoEndpointPassthrough()

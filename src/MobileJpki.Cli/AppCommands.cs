@@ -106,8 +106,13 @@ internal static class AppCommands
 
     internal static async Task<T> WithAppAsync<T>(string server, string phonePath, Func<PortalApp, Task<T>> body)
     {
-        using var phone = VirtualPhone.Open(phonePath);
-        var app = new PortalApp(phone, () => phone.Save(phonePath), Common.Api(server), new ConsoleScreens(Console.Out, Common.Interactive), TimeProvider.System);
+        var api = Common.Api(server);
+
+        // A phone sets its clock from the network. Against a sandbox whose clock was moved, the secure element must judge
+        // the server's certificates (e.g. a PIN-reset grant's) at the server's time, not this machine's.
+        var clock = await NetworkClock.FromServerAsync(api, TimeProvider.System, CancellationToken.None);
+        using var phone = VirtualPhone.Open(phonePath, clock);
+        var app = new PortalApp(phone, () => phone.Save(phonePath), api, new ConsoleScreens(Console.Out, Common.Interactive), clock);
         return await body(app);
     }
 }

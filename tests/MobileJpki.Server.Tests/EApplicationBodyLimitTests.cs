@@ -14,7 +14,28 @@ public sealed class EApplicationBodyLimitTests(KestrelMjpkiServer server) : ICla
     public async Task Submit_BodyOver48KiB_413BodyTooLargeNothingStored()
     {
         var personId = Guid.NewGuid();
-        var who = new AuthenticatedCertificate(personId, "00aa", CertificateKind.PhoneAuth, [0x30], server.Clock.GetUtcNow().AddYears(1));
+        var now = server.Clock.GetUtcNow();
+        var serial = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+
+        // A live auth certificate on record: a session is only good while the certificate behind it is.
+        await using (var seed = server.OpenDb())
+        {
+            seed.Certificates.Add(new MobileJpki.Storage.CertificateEntity
+            {
+                Serial = serial,
+                Kind = (int)CertificateKind.PhoneAuth,
+                PersonId = personId,
+                Status = (int)CertificateStatus.Active,
+                NotBefore = now.AddDays(-1),
+                NotAfter = now.AddYears(1),
+                Tbs = [0x30, 0x00],
+                Der = [0x30, 0x00],
+                CreatedAt = now,
+            });
+            await seed.SaveChangesAsync();
+        }
+
+        var who = new AuthenticatedCertificate(personId, serial, CertificateKind.PhoneAuth, [0x30], now.AddYears(1));
         var (token, _) = await server.Services.GetRequiredService<SessionService>().OpenAsync(who, SessionAudiences.Portal, null, TimeSpan.FromMinutes(30), CancellationToken.None);
         var json = "{\"type\":\"passport\",\"cms\":\"" + new string('A', 60 * 1024) + "\"}";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/portal/e-applications") { Content = new StringContent(json, Encoding.UTF8, "application/json") };

@@ -262,23 +262,24 @@ public abstract class EApplicationTests(MjpkiServer server)
     }
 
     [Fact]
-    public async Task Submit_SuspendedCertificate_CertificateSuspendedNothingStored()
+    public async Task Submit_SuspendedCertificates_SessionEndedWithThemNothingStored()
     {
         var me = await PersonAsync("停止 八郎");
         await me.App.SuspendAsync(CancellationToken.None);
         var cms = me.App.SignWithPhoneSigningKey(Content(EApplicationTypes.HealthInsurance), SigningPassword, server.Clock.GetUtcNow());
 
-        await AssertRefusedAsync(me, EApplicationTypes.HealthInsurance, cms, 403, "certificate-suspended");
+        // Suspension stops the auth certificate behind the session too: the session ends before the signature is judged.
+        await AssertRefusedAsync(me, EApplicationTypes.HealthInsurance, cms, 401, "session-invalid");
     }
 
     [Fact]
-    public async Task Submit_SignedThenCertificateRevoked_CertificateRevokedNothingStored()
+    public async Task Submit_SignedThenCertificatesRevoked_SessionEndedWithThemNothingStored()
     {
         var me = await PersonAsync("失効 九郎");
         var cms = me.App.SignWithPhoneSigningKey(Content(EApplicationTypes.MovingInVisit), SigningPassword, server.Clock.GetUtcNow());
         await me.App.RevokeAsync(confirmed: true, CancellationToken.None);
 
-        await AssertRefusedAsync(me, EApplicationTypes.MovingInVisit, cms, 403, "certificate-revoked");
+        await AssertRefusedAsync(me, EApplicationTypes.MovingInVisit, cms, 401, "session-invalid");
     }
 
     [Fact]

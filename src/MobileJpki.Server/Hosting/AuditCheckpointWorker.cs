@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MobileJpki.Core;
 using MobileJpki.Core.Audit;
 using MobileJpki.Ra;
 
@@ -52,7 +53,7 @@ internal sealed partial class AuditCheckpointWorker(
             return head;
         }
 
-        System.IO.Directory.CreateDirectory(Directory);
+        PrivateFiles.CreateDirectory(Directory);
         var json = JsonSerializer.SerializeToUtf8Bytes(checkpoint, new JsonSerializerOptions { WriteIndented = true });
         await WritePrivateAsync(Path.Combine(Directory, $"audit-checkpoint-{checkpoint.Sequence:D12}.json"), json, ct);
         await WritePrivateAsync(Path.Combine(Directory, "latest.json"), json, ct);
@@ -62,18 +63,9 @@ internal sealed partial class AuditCheckpointWorker(
 
     private static async Task WritePrivateAsync(string file, byte[] content, CancellationToken ct)
     {
+        // Written whole under a temporary name, then renamed, so a reader never sees half a checkpoint.
         var temp = file + ".tmp";
-        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        await using (var stream = new FileStream(temp, fileOptions))
-        {
-            await stream.WriteAsync(content, ct);
-        }
-
+        await PrivateFiles.WriteAllBytesAsync(temp, content, ct);
         File.Move(temp, file, overwrite: true);
     }
 

@@ -143,6 +143,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Fixture se
         R("POST /api/v1/hotline/operators", 401, @operator: 403, supervisor: 400, refusal: "operator-unauthorized / operator-forbidden"),
         R("POST /api/v1/hotline/operators/{name}/unlock", 401, @operator: 403, supervisor: 404, refusal: "operator-unauthorized / operator-forbidden", path: "/api/v1/hotline/operators/nobody-here/unlock"),
         R("GET /api/v1/audit", 401, @operator: 403, supervisor: 200, refusal: "operator-unauthorized / operator-forbidden"),
+        R("POST /api/v1/audit/checkpoints", 401, @operator: 403, supervisor: 200, refusal: "operator-unauthorized / operator-forbidden"),
+        R("GET /api/v1/audit/key", 401, @operator: 403, supervisor: 200, refusal: "operator-unauthorized / operator-forbidden"),
 
         // 市区町村窓口: the office key.
         R("POST /api/v1/office/cards", 401, office: 400, refusal: "office-unauthorized"),

@@ -16,11 +16,8 @@ public static class Mjpki
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
-    public static Task<CliResult> RunAsync(string workingDirectory, params string[] args) =>
-        RunAsync(workingDirectory, stdin: null, environment: null, args);
-
-    /// <summary>Runs the CLI with <paramref name="stdin"/> written to its standard input (then closed) and extra environment variables.</summary>
-    public static async Task<CliResult> RunAsync(string workingDirectory, string? stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    /// <summary>How the tests start the built CLI: <c>dotnet mjpki.dll ARGS</c> with every stream redirected (UTF-8).</summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -38,6 +35,16 @@ public static class Mjpki
             start.ArgumentList.Add(arg);
         }
 
+        return start;
+    }
+
+    public static Task<CliResult> RunAsync(string workingDirectory, params string[] args) =>
+        RunAsync(workingDirectory, stdin: null, environment: null, args);
+
+    /// <summary>Runs the CLI with <paramref name="stdin"/> written to its standard input (then closed) and extra environment variables.</summary>
+    public static async Task<CliResult> RunAsync(string workingDirectory, string? stdin, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var start = StartInfo(workingDirectory, args);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

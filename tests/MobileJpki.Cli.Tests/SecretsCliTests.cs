@@ -128,26 +128,8 @@ public sealed class SecretsCliTests(ServerProcess server) : IClassFixture<Server
         Assert.Contains("logged in", after.Stdout, StringComparison.Ordinal);
     }
 
-    private static Process StartCli(string dir, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        start.ArgumentList.Add(Path.Combine(ServerProcess.BinDirectory, "mjpki.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start mjpki");
-    }
+    private static Process StartCli(string dir, params string[] args) =>
+        Process.Start(Mjpki.StartInfo(dir, args)) ?? throw new InvalidOperationException("could not start mjpki");
 
     private static async Task PollAsync(Func<bool> condition, string what)
     {
